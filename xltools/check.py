@@ -1,0 +1,94 @@
+"""``check``: read a workbook, parse its values, run the format's rules, return a report. Never raises for a bad
+workbook: an unreadable file becomes a report with status "unreadable" and a one-line reason."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from xltools.findings import SEVERITIES, Finding
+from xltools.rawbook import RawBook, ReadError
+from xltools.rules import run_rules
+from xltools.spec import load_spec
+from xltools.values import Values, parse_values
+
+SEVERITY_ORDER = {s: i for i, s in enumerate(SEVERITIES)}
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    """The result of checking one file."""
+
+    file: str
+    findings: tuple[Finding, ...] = ()
+    reason: str | None = None  # set when the file could not be checked
+    format_id: str | None = None
+    unit: str | None = None
+    year: int | None = None
+    values: Values | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def readable(self) -> bool:
+        return self.reason is None
+
+    def count(self, severity: str) -> int:
+        return sum(1 for f in self.findings if f.severity == severity)
+
+    def failed(self, strict: bool = False) -> bool:
+        return self.count("error") > 0 or (strict and self.count("warning") > 0)
+
+    @property
+    def status(self) -> str:
+        if not self.readable:
+            return "unreadable"
+        return "errors" if self.count("error") else ("warnings" if self.count("warning") else "ok")
+
+
+def check_raw(raw: RawBook, today: dt.date | None = None) -> CheckReport:
+    """The pure core: raw cells -> findings, ordered by sheet, then severity, then position."""
+    spec = load_spec(raw.format_id)
+    values, value_findings = parse_values(spec, raw, today)
+    findings = [*raw.findings, *value_findings, *run_rules(spec, values)]
+    sheet_order = {s.name: i for i, s in enumerate(spec.sheets)}
+    findings.sort(key=lambda f: (sheet_order.get(f.cells[0].sheet if f.cells else f.sheet, 99),
+                                 SEVERITY_ORDER[f.severity]))
+    unit = values.meta.get("unit")
+    year = values.meta.get("year")
+    return CheckReport(raw.source, tuple(findings), None, spec.id, unit if isinstance(unit, str) else None,
+                       year if isinstance(year, int) else None, values)
+
+
+def check_file(path: str | Path, today: dt.date | None = None) -> CheckReport:
+    """Check one workbook file."""
+    from xltools.reader import read_workbook  # the only reader of files
+
+    try:
+        raw = read_workbook(path)
+    except ReadError as exc:
+        return CheckReport(str(path), reason=str(exc))
+    except OSError as exc:
+        return CheckReport(str(path), reason=f"无法打开文件：{exc.strerror or exc}")
+    except Exception as exc:  # a workbook must never crash a batch; say what happened instead
+        return CheckReport(str(path), reason=f"读取时出现意外错误（{type(exc).__name__}: {exc}），请报告此问题")
+    return check_raw(raw, today)
+
+
+def expand_inputs(inputs: Iterable[str]) -> Iterator[str]:
+    """Files as given; folders become the .xlsx/.xlsm files inside them (recursively, sorted)."""
+    from xltools.reader import SUFFIXES
+
+    for item in inputs:
+        p = Path(item)
+        if p.is_dir():
+            found = sorted(str(f) for f in p.rglob("*") if f.suffix.lower() in SUFFIXES and
+                           not f.name.startswith("~$") and f.is_file())
+            yield from found
+        else:
+            yield item
+
+
+def check(paths: Iterable[str | Path], today: dt.date | None = None) -> list[CheckReport]:
+    """Check several files; each gets its own report, unreadable ones included."""
+    return [check_file(p, today) for p in expand_inputs(str(p) for p in paths)]

@@ -1,0 +1,140 @@
+"""The command line (the only module importing click). Commands are thin: parse options, call one library
+function, render. Exit codes: 0 no errors, 1 errors found, 2 could not run."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import click
+
+from xltools import __version__
+from xltools.rawbook import ReadError
+
+EXIT_HELP = "退出码 / exit codes: 0 无错误 no errors · 1 发现错误 errors found · 2 无法运行 could not run."
+
+
+def _fail(message: str) -> None:
+    click.echo(f"xltools: {message}", err=True)
+    sys.exit(2)
+
+
+def _print_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+@click.group(epilog=EXIT_HELP)
+@click.version_option(__version__, prog_name="xltools")
+def cli() -> None:
+    """xltools：政府信息公开工作年度报告（国办公开办函〔2021〕30号格式）的工作簿、校验与汇总工具。
+
+    Workbook, checker and tools for the annual government information disclosure report.
+    """
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path())
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="输出格式 / output format (json: schema xltools.check/1, docs/check-json.md)")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True, help="文字输出的语言 / language")
+@click.option("--strict", is_flag=True, help="警告也算未通过 / warnings fail too")
+def check(files: tuple[str, ...], fmt: str, lang: str, strict: bool) -> None:
+    """校验一个或多个工作簿（也可以是文件夹）：勾稽关系、数值、封面信息和正文。
+
+    Check workbooks (or folders of them): arithmetic, values, metadata and text sections.
+
+    \b
+    Example:
+        xltools check 鹤岗市科学技术局2021.xlsx
+        xltools check 报送/ --format json > result.json
+    """
+    from xltools.check import check as run_check
+    from xltools.render import exit_code, render_report, render_summary, to_json
+
+    reports = run_check(files)
+    if not reports:
+        _fail("没有找到 .xlsx/.xlsm 文件 / no workbook found in " + " ".join(files))
+    if fmt == "json":
+        _print_json(to_json(reports, strict))
+    else:
+        for report in reports:
+            click.echo(render_report(report, lang, strict))
+        if len(reports) > 1:
+            click.echo(render_summary(reports, lang, strict))
+    sys.exit(exit_code(reports, strict))
+
+
+@cli.command()
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="输出的 .xlsx 文件")
+@click.option("--unit", help="填报单位 / reporting unit")
+@click.option("--year", type=int, help="年度 / report year")
+@click.option("--from", "data", type=click.Path(exists=True, dir_okay=False),
+              help="用 JSON 文档填写（格式见 docs/new.md）/ fill from a JSON report document")
+@click.option("--overwrite", is_flag=True, help="覆盖已有文件 / replace an existing file")
+def new(output: str, unit: str | None, year: int | None, data: str | None, overwrite: bool) -> None:
+    """生成官方格式的年度报告工作簿（空白，或用 JSON 数据填好）。
+
+    Write the official report workbook, blank or filled from a JSON document.
+
+    \b
+    Example:
+        xltools new --unit 鹤岗市科学技术局 --year 2021 -o 2021年报.xlsx
+        xltools new --from 2021年报.json -o 2021年报.xlsx
+    """
+    from xltools.atomic import OutputExists
+    from xltools.document import DocumentError
+    from xltools.new import new as run_new
+
+    try:
+        path = run_new(output, unit=unit, year=year, data=data, overwrite=overwrite)
+    except DocumentError as exc:
+        _fail("数据有误 / invalid data:\n  - " + "\n  - ".join(exc.problems))
+    except OutputExists:
+        _fail(f"{output} 已存在；如需覆盖请加 --overwrite / exists, use --overwrite")
+    except OSError as exc:
+        _fail(f"无法写入 {output}：{exc.strerror or exc}")
+    else:
+        click.echo(f"已生成 {path}", err=True)
+
+
+@cli.command()
+@click.argument("file", type=click.Path())
+def dump(file: str) -> None:
+    """输出工作簿中的数据（JSON，与 new --from 的格式相同）。
+
+    Print a workbook's report document as JSON (the format new --from reads).
+
+    \b
+    Example:
+        xltools dump 2021年报.xlsx > 2021年报.json
+    """
+    from xltools.dump import dump as run_dump
+
+    try:
+        data = run_dump(file)
+    except ReadError as exc:
+        _fail(f"{file}：{exc}")
+    except OSError as exc:
+        _fail(f"{file}：无法打开文件：{exc.strerror or exc}")
+    _print_json(data)
+
+
+@cli.command()
+@click.option("--lang", type=click.Choice(["zh", "en", "both"]), default="both", show_default=True)
+def rules(lang: str) -> None:
+    """输出规则目录（Markdown，由格式规范生成，即 docs/rules.md）。
+
+    Print the rule catalogue (Markdown, generated from the format spec; docs/rules.md).
+
+    \b
+    Example:
+        xltools rules > docs/rules.md
+    """
+    from xltools.catalogue import rules_markdown
+
+    click.echo(rules_markdown(lang), nl=False)
+
+
+def main() -> None:
+    cli(prog_name="xltools")

@@ -1,0 +1,130 @@
+"""Label verification: is a cell really under the row and column labels the format says?
+
+Pure functions over a sheet grid, so that a shifted, edited or foreign sheet is reported and never misread.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from typing import Any
+
+from xltools.spec import CellSpec
+
+_DIGIT_COMMA = re.compile(r"(\d)、")
+_SPACE = re.compile(r"\s+")
+_QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "「": '"', "」": '"'})
+
+
+def normalize_label(text: Any) -> str:
+    """Compare labels ignoring width, whitespace, quote style and "1、" vs "1."."""
+    if not isinstance(text, str):
+        return ""
+    s = unicodedata.normalize("NFKC", text).translate(_QUOTES)
+    s = _SPACE.sub("", s)
+    return _DIGIT_COMMA.sub(r"\1.", s)
+
+
+def col_index(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + (ord(ch) - 64)
+    return n - 1
+
+
+def col_letters(index: int) -> str:
+    s = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        s = chr(65 + rem) + s
+    return s
+
+
+_ADDR = re.compile(r"^\$?([A-Z]{1,3})\$?(\d+)$")
+
+
+def parse_address(address: str) -> tuple[int, int]:
+    """'D7' -> (6, 3), zero-based (row, column)."""
+    m = _ADDR.match(address.upper())
+    if not m:
+        raise ValueError(address)
+    return int(m.group(2)) - 1, col_index(m.group(1))
+
+
+def to_address(row: int, col: int) -> str:
+    return f"{col_letters(col)}{row + 1}"
+
+
+def absolute(address: str) -> str:
+    """'D7' -> '$D$7'."""
+    row, col = parse_address(address)
+    return f"${col_letters(col)}${row + 1}"
+
+
+class Grid:
+    """A sheet's values (absolute, zero-based) with merged ranges resolved to their top-left value."""
+
+    def __init__(self, rows: Sequence[Sequence[Any]], merges: Sequence[tuple[tuple[int, int], tuple[int, int]]]):
+        self.rows = rows
+        self._origin: dict[tuple[int, int], tuple[int, int]] = {}
+        for (r0, c0), (r1, c1) in merges:
+            for r in range(r0, r1 + 1):
+                for c in range(c0, c1 + 1):
+                    self._origin[(r, c)] = (r0, c0)
+        self._row_labels: dict[int, set[str]] = {}
+        self._col_labels: dict[int, set[str]] = {}
+
+    def raw(self, row: int, col: int) -> Any:
+        if 0 <= row < len(self.rows) and 0 <= col < len(self.rows[row]):
+            return self.rows[row][col]
+        return None
+
+    def get(self, row: int, col: int) -> Any:
+        r, c = self._origin.get((row, col), (row, col))
+        return self.raw(r, c)
+
+    def _labels(self, row: int | None, col: int | None) -> set[str]:
+        if row is not None:
+            cells = ((row, c) for c in range(len(self.rows[row]) if row < len(self.rows) else 0))
+        else:
+            assert col is not None
+            cells = ((r, col) for r in range(len(self.rows)))
+        return {n for n in (normalize_label(self.get(r, c)) for r, c in cells) if n}
+
+    def row_labels(self, row: int) -> set[str]:
+        if row not in self._row_labels:
+            self._row_labels[row] = self._labels(row, None)
+        return self._row_labels[row]
+
+    def col_labels(self, col: int) -> set[str]:
+        if col not in self._col_labels:
+            self._col_labels[col] = self._labels(None, col)
+        return self._col_labels[col]
+
+    def text_near(self, row: int, col: int, *, left: bool) -> str:
+        """The nearest non-empty text left of (or above) a cell, to show what is there instead."""
+        rng = range(col - 1, -1, -1) if left else range(row - 1, -1, -1)
+        for i in rng:
+            v = self.get(row, i) if left else self.get(i, col)
+            if isinstance(v, str) and v.strip():
+                return v.strip()
+        return "（空）"
+
+
+def check_labels(cell: CellSpec, grid: Grid, row: int, col: int) -> tuple[str, str] | None:
+    """None when the labels match; else (expected label, label found instead)."""
+    if cell.type == "text":
+        heading = cell.row[0]
+        above = grid.get(row - 1, col) if row > 0 else None
+        if normalize_label(above) != normalize_label(heading):
+            return heading, str(above).strip() if isinstance(above, str) and above.strip() else "（空）"
+        return None
+    for label in cell.row:
+        if normalize_label(label) not in grid.row_labels(row):
+            return label, grid.text_near(row, col, left=True)
+    for label in cell.col:
+        if normalize_label(label) not in grid.col_labels(col):
+            return label, grid.text_near(row, col, left=False)
+    return None

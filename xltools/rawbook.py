@@ -1,0 +1,35 @@
+"""What a reader hands to the core: raw cell contents by cell id, plus findings about the layout.
+
+Readers (files via python-calamine, live Excel via xlwings) produce a RawBook; nothing downstream reads files.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from xltools.findings import Finding
+
+
+@dataclass(frozen=True)
+class RawCell:
+    """A cell as stored: ``value`` is None, str, int, float, bool or a date; ``formula`` is set when the
+    cell holds a formula without a cached result."""
+
+    value: Any
+    address: str
+    formula: str | None = None
+
+
+@dataclass(frozen=True)
+class RawBook:
+    source: str
+    format_id: str
+    template_version: int | None
+    cells: dict[str, RawCell]
+    findings: tuple[Finding, ...] = ()
+    properties: dict[str, str] = field(default_factory=dict)
+
+
+class ReadError(Exception):
+    """The file could not be read as a report workbook at all (exit code 2). The message is one line, Chinese."""

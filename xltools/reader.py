@@ -1,0 +1,176 @@
+"""Read a report workbook file (.xlsx/.xlsm, also LibreOffice/WPS re-saves) into a RawBook.
+
+Values come from python-calamine (the only module importing it); defined names, custom document properties and
+formulas without cached values come from the workbook XML via the standard library. openpyxl is never imported
+here, so ``xltools check`` starts fast.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import zipfile
+from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree as ET
+
+import python_calamine
+
+from xltools.findings import CellRef, Finding, FindingFactory
+from xltools.layout import Grid, check_labels, parse_address
+from xltools.rawbook import RawBook, RawCell, ReadError
+from xltools.spec import DEFAULT_FORMAT, FormatSpec, load_spec
+
+NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+NS_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+NS_CUSTOM = "{http://schemas.openxmlformats.org/officeDocument/2006/custom-properties}"
+PROP_TEMPLATE = "xltools.template"
+PROP_VERSION = "xltools.template_version"
+SUFFIXES = (".xlsx", ".xlsm")
+
+
+def _xml(zf: zipfile.ZipFile, name: str) -> ET.Element | None:
+    try:
+        return ET.fromstring(zf.read(name))
+    except KeyError:
+        return None
+
+
+def _split_ref(text: str) -> tuple[str, str] | None:
+    """``'表三'!$D$5`` -> ('表三', 'D5'); None for ranges, #REF! and anything else."""
+    if "!" not in text:
+        return None
+    sheet, _, addr = text.strip().lstrip("=").rpartition("!")
+    if sheet.startswith("'") and sheet.endswith("'"):
+        sheet = sheet[1:-1].replace("''", "'")
+    addr = addr.replace("$", "")
+    try:
+        parse_address(addr)
+    except ValueError:
+        return None
+    return sheet, addr
+
+
+class _Package:
+    """The parts of the workbook XML that calamine does not expose."""
+
+    def __init__(self, path: Path):
+        try:
+            self.zf = zipfile.ZipFile(path)
+        except zipfile.BadZipFile:
+            head = path.read_bytes()[:8]
+            if head.startswith(b"\xd0\xcf\x11\xe0"):
+                raise ReadError("这是旧版 .xls（或加密）文件，请在 Excel/WPS 中另存为 .xlsx 后再校验") from None
+            raise ReadError("不是 Excel 工作簿（.xlsx/.xlsm）文件，或文件已损坏") from None
+        book = _xml(self.zf, "xl/workbook.xml")
+        if book is None:
+            raise ReadError("文件中没有工作簿内容（xl/workbook.xml），不是 Excel 工作簿")
+        self.names: dict[str, tuple[str, str]] = {}
+        for dn in book.iter(f"{NS_MAIN}definedName"):
+            name = dn.get("name", "")
+            target = _split_ref(dn.text or "")
+            if dn.get("localSheetId") is None and target:
+                self.names[name] = target
+        self.sheet_parts: dict[str, str] = {}
+        rels = _xml(self.zf, "xl/_rels/workbook.xml.rels")
+        targets = {r.get("Id"): r.get("Target", "") for r in (rels.iter(f"{NS_PKG_REL}Relationship") if rels is not None else [])}
+        for sh in book.iter(f"{NS_MAIN}sheet"):
+            target = targets.get(sh.get(f"{NS_REL}id"), "")
+            part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+            self.sheet_parts[sh.get("name", "")] = part
+        self.properties: dict[str, str] = {}
+        custom = _xml(self.zf, "docProps/custom.xml")
+        for prop in custom.iter(f"{NS_CUSTOM}property") if custom is not None else []:
+            self.properties[prop.get("name", "")] = "".join(prop.itertext()).strip()
+
+    def formulas(self, sheet: str) -> dict[str, str]:
+        """Formulas of the cells that have no cached value, by address."""
+        part = self.sheet_parts.get(sheet)
+        root = _xml(self.zf, part) if part else None
+        found: dict[str, str] = {}
+        for c in root.iter(f"{NS_MAIN}c") if root is not None else []:
+            f = c.find(f"{NS_MAIN}f")
+            v = c.find(f"{NS_MAIN}v")
+            if f is not None and (v is None or not (v.text or "").strip()):
+                found[c.get("r", "")] = f.text or "（共享公式）"
+        return found
+
+
+def _format_of(pkg: _Package) -> tuple[FormatSpec, int | None]:
+    format_id = pkg.properties.get(PROP_TEMPLATE) or DEFAULT_FORMAT
+    try:
+        spec = load_spec(format_id)
+    except KeyError:
+        raise ReadError(f"工作簿使用未知的报告格式“{format_id}”，请升级 xltools") from None
+    version = pkg.properties.get(PROP_VERSION)
+    return spec, int(version) if version and version.isdigit() else None
+
+
+def read_workbook(path: str | Path) -> RawBook:
+    """Read a workbook file. Raises ReadError (one-line Chinese reason) when it is not a report workbook."""
+    path = Path(path)
+    if not path.is_file():
+        raise ReadError("文件不存在" if not path.exists() else "这是一个文件夹，不是工作簿文件")
+    if path.suffix.lower() not in SUFFIXES:
+        raise ReadError(f"不支持 {path.suffix or '无扩展名'} 文件：请提供 .xlsx 或 .xlsm 工作簿")
+    pkg = _Package(path)
+    spec, version = _format_of(pkg)
+    try:
+        book = python_calamine.CalamineWorkbook.from_path(str(path))
+        sheet_names = set(book.sheet_names)
+        known = {s.name for s in spec.sheets} & sheet_names
+        if not known and not any(c.name in pkg.names for c in spec.cells):
+            raise ReadError("没有找到表二、表三、表四等工作表，也没有 xltools 定义名称：这不是政府信息公开年度报告工作簿")
+        grids: dict[str, Grid] = {}
+        for name in {s.name for s in spec.sheets} | {t[0] for t in pkg.names.values()}:
+            if name in sheet_names:
+                sheet = book.get_sheet_by_name(name)
+                grids[name] = Grid(sheet.to_python(skip_empty_area=False), sheet.merged_cell_ranges or [])
+    except ReadError:
+        raise
+    except Exception as exc:  # calamine raises several types for damaged parts
+        raise ReadError(f"工作簿内容无法读取（{type(exc).__name__}）：文件可能已损坏，请用 Excel/WPS 打开后另存") from None
+    return _collect(path, spec, version, pkg, grids)
+
+
+def _collect(path: Path, spec: FormatSpec, version: int | None, pkg: _Package, grids: dict[str, Grid]) -> RawBook:
+    findings: list[Finding] = []
+    cells: dict[str, RawCell] = {}
+    missing_sheets: set[str] = set()
+    moved = FindingFactory(spec.rule("LAYOUT_NAME_MOVED"))
+    mismatch = FindingFactory(spec.rule("LAYOUT_LABEL_MISMATCH"))
+    has_names = any(c.name in pkg.names for c in spec.cells)
+    if not has_names:
+        findings.append(moved.make(sheet=spec.sheets[0].name, expected="（全部单元格）", actual="模板位置"))
+    blanks: dict[str, list[tuple[str, str]]] = {}
+    for cell in spec.cells:
+        sheet, address = cell.sheet, cell.address
+        target = pkg.names.get(cell.name)
+        if target and target[0] in grids:
+            sheet, address = target
+        elif has_names:
+            findings.append(moved.make((CellRef.of(cell),), expected=cell.name, actual=cell.ref))
+        grid = grids.get(sheet)
+        if grid is None:
+            missing_sheets.add(sheet)
+            continue
+        row, col = parse_address(address)
+        bad = check_labels(cell, grid, row, col)
+        if bad:
+            findings.append(mismatch.make((CellRef(cell.id, sheet, address, cell.row_label, cell.col_label),),
+                                          expected=bad[0], actual=bad[1]))
+            continue
+        value: Any = grid.raw(row, col)
+        if value == "":
+            value = None
+            blanks.setdefault(sheet, []).append((cell.id, address))
+        cells[cell.id] = RawCell(value, address)
+    for sheet, items in blanks.items():  # only blank cells can be formulas without a cached value
+        formulas = pkg.formulas(sheet)
+        for cell_id, address in items:
+            if address in formulas:
+                cells[cell_id] = RawCell(None, address, formulas[address])
+    gone = FindingFactory(spec.rule("LAYOUT_SHEET_MISSING"))
+    findings.extend(gone.make(sheet=name) for name in sorted(missing_sheets))
+    return RawBook(str(path), spec.id, version, cells, tuple(findings), dict(pkg.properties))
+
