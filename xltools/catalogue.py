@@ -14,7 +14,6 @@ KIND_TEXT = {
     "text_max_length": "text length ≤ max",
     "share_at_most": "share of parts ≤ max",
     "at_most_by_level": "value ≤ limit for the unit level",
-    "positive_implies_text": "value > 0 ⇒ text mentions",
     "zero_for_levels": "value = 0 for these levels",
     "builtin": "raised while reading cells",
 }

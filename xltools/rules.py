@@ -102,14 +102,6 @@ def at_most_by_level(spec: FormatSpec, f: FindingFactory, values: Values, p: dic
         yield f.make((_ref(spec, values, p["cell"]),), expected=limit, actual=value, level=level or "单位")
 
 
-@kind("positive_implies_text")
-def positive_implies_text(spec: FormatSpec, f: FindingFactory, values: Values, p: dict[str, Any]) -> Iterator[Finding]:
-    value = values.number(p["cell"])
-    ref, text = _text_cell(spec, values, p["text"])
-    if value and not any(word in text for word in p["any"]):
-        yield f.make((_ref(spec, values, p["cell"]), ref), expected="第六部分说明收费情况", actual=value)
-
-
 @kind("zero_for_levels")
 def zero_for_levels(spec: FormatSpec, f: FindingFactory, values: Values, p: dict[str, Any]) -> Iterator[Finding]:
     value = values.number(p["cell"])

@@ -1,0 +1,140 @@
+"""Every rule of the format: the clean workbook passes it, and a workbook built to break it fails it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+from helpers import check_json, clean_document, findings_of, write_doc
+
+from xltools.spec import load_spec
+
+Doc = dict[str, Any]
+
+
+def bump(doc: Doc, *cells: str, by: int = 1) -> None:
+    for c in cells:
+        doc["values"][c] += by
+
+
+DOC_CASES: dict[str, tuple[Callable[[Doc], None], str]] = {
+    # rule id: (how to break the clean document, where the finding must point)
+    "T3_COL_BALANCE": (lambda d: bump(d, "T3.new_received.natural_person", "T3.new_received.total"), "表三!D28"),
+    "T3_RESULTS_SUM": (lambda d: bump(d, "T3.r_granted.natural_person", "T3.r_granted.total"), "表三!D28"),
+    "T3_ROW_TOTAL": (lambda d: bump(d, "T3.r_partial.total", by=-4), "表三!J8"),
+    "T4_GROUP_TOTAL": (lambda d: bump(d, "T4.litigation_after_review.total", by=-5), "表四!O5"),
+    "SECTIONS_PRESENT": (lambda d: d["texts"].pop("S5"), "正文!A7"),
+    "S6_FEE_STATEMENT": (lambda d: d["texts"].update(S6="本年度无其他需要报告的事项。"), "正文!A9"),
+    "S1_LENGTH": (lambda d: d["texts"].update(S1="公开" * 501), "正文!A2"),
+    "S_T2_IN_FORCE_GE_ISSUED": (lambda d: d["values"].update({"T2.normative_documents.in_force": 5}), "表二!D5"),
+    "S_OTHER_PROCESSING_SHARE": (lambda d: bump(d, "T3.r_other_other.total", by=3000), "表三!J25"),
+    "S_FEE_UNIT": (lambda d: (d["meta"].update(level="部门"),
+                              d["values"].update({"T2.administrative_fees.amount": 961716000})), "表二!B15"),
+    "S_REGULATIONS_LEVEL": (lambda d: d["meta"].update(level="县级政府"), "表二!B4"),
+    "VALUE_BLANK": (lambda d: d["values"].pop("T3.r_partial.research_institution"), "表三!F8"),
+    "VALUE_NEGATIVE": (lambda d: d["values"].update({"T4.review.pending": -1}), "表四!D5"),
+    "VALUE_NOT_INTEGER": (lambda d: d["values"].update({"T2.administrative_licensing.decisions": 1.5}), "表二!B8"),
+    "VALUE_TOO_PRECISE": (lambda d: d["values"].update({"T2.administrative_fees.amount": 1.1234567}), "表二!B15"),
+    "META_REQUIRED": (lambda d: d["meta"].pop("level"), "封面!B7"),
+    "META_INVALID": (lambda d: d.update(year=2019), "封面!B5"),
+    "META_CODE_FORMAT": (lambda d: d["meta"].update(code="12345"), "封面!B8"),
+    "S_REPORT_DATE": (lambda d: d["meta"].update(date="2024-06-30"), "封面!B6"),
+}
+
+
+def _edit(path: Path, fn: Callable[[openpyxl.Workbook], None]) -> Path:
+    wb = openpyxl.load_workbook(path)
+    fn(wb)
+    out = path.with_name("edited.xlsx")
+    wb.save(out)
+    return out
+
+
+def _set(sheet: str, address: str, value: Any) -> Callable[[openpyxl.Workbook], None]:
+    def edit(wb: openpyxl.Workbook) -> None:
+        wb[sheet][address].value = value
+    return edit
+
+
+def _drop_name(name: str) -> Callable[[openpyxl.Workbook], None]:
+    def edit(wb: openpyxl.Workbook) -> None:
+        del wb.defined_names[name]
+    return edit
+
+
+BOOK_CASES: dict[str, tuple[Callable[[openpyxl.Workbook], None], str]] = {
+    "VALUE_PLACEHOLDER": (_set("表三", "E9", "/"), "表三!E9"),
+    "VALUE_NUMERIC_TEXT": (_set("表三", "D5", "３００１"), "表三!D5"),
+    "VALUE_NOT_A_NUMBER": (_set("表四", "A5", "七十二"), "表四!A5"),
+    "VALUE_FORMULA_NO_CACHE": (_set("表三", "J5", "=SUM(D5:I5)"), "表三!J5"),
+    "LAYOUT_SHEET_MISSING": (lambda wb: wb.remove(wb["表四"]), "表四"),
+    "LAYOUT_LABEL_MISMATCH": (lambda wb: wb["表三"].insert_rows(10), "表三!D10"),
+    "LAYOUT_NAME_MOVED": (_drop_name("T4_review_upheld"), "表四!A5"),
+}
+
+
+@pytest.fixture(scope="module")
+def clean_book(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_doc(clean_document(), tmp_path_factory.mktemp("clean"))
+
+
+def test_every_rule_has_a_failing_case() -> None:
+    spec = load_spec()
+    assert {r.id for r in spec.rules} == set(DOC_CASES) | set(BOOK_CASES)
+
+
+def test_clean_workbook_passes_every_rule(clean_book: Path) -> None:
+    code, data = check_json(clean_book)
+    assert (code, findings_of(data)) == (0, [])
+
+
+@pytest.mark.parametrize("rule", sorted(DOC_CASES))
+def test_rule_fails_on_broken_document(rule: str, tmp_path: Path) -> None:
+    doc = clean_document()
+    breaker, where = DOC_CASES[rule]
+    breaker(doc)
+    code, data = check_json(write_doc(doc, tmp_path))
+    assert (rule, where) in findings_of(data)
+    severity = load_spec().rule(rule).severity
+    assert code == (1 if any(f["severity"] == "error" for f in data["files"][0]["findings"]) else 0)
+    finding = next(f for f in data["files"][0]["findings"] if f["rule"] == rule)
+    assert finding["severity"] == severity
+    assert finding["message"]["zh"] and finding["message"]["en"] and finding["fix"]["zh"]
+
+
+@pytest.mark.parametrize("rule", sorted(BOOK_CASES))
+def test_rule_fails_on_edited_workbook(rule: str, clean_book: Path, tmp_path: Path) -> None:
+    editor, where = BOOK_CASES[rule]
+    book = _edit(_copy(clean_book, tmp_path), editor)
+    _, data = check_json(book)
+    assert (rule, where) in findings_of(data)
+
+
+def _copy(src: Path, folder: Path) -> Path:
+    dst = folder / "book.xlsx"
+    dst.write_bytes(src.read_bytes())
+    return dst
+
+
+def test_sum_finding_gives_expected_actual_difference_and_labels(tmp_path: Path) -> None:
+    doc = clean_document()
+    doc["values"]["T3.r_partial.total"] = 450  # the six columns add up to 454
+    _, data = check_json(write_doc(doc, tmp_path))
+    f = next(f for f in data["files"][0]["findings"] if f["rule"] == "T3_ROW_TOTAL")
+    assert (f["expected"], f["actual"], f["difference"]) == (454, 450, -4)
+    first = f["cells"][0]
+    assert first["ref"] == "表三!J8" and first["id"] == "T3.r_partial.total"
+    assert first["row_label"].startswith("（二）部分公开") and first["column_label"] == "总计"
+    assert "454" in f["message"]["zh"] and "450" in f["message"]["zh"] and "454" in f["fix"]["zh"]
+
+
+def test_shifted_sheet_is_reported_never_misread(clean_book: Path, tmp_path: Path) -> None:
+    book = _edit(_copy(clean_book, tmp_path), lambda wb: wb["表三"].insert_rows(10))
+    code, data = check_json(book)
+    rules = {r for r, _ in findings_of(data)}
+    assert code == 1 and "LAYOUT_LABEL_MISMATCH" in rules
+    # rows below the inserted one are not read at the wrong place: no arithmetic finding is invented from them
+    assert not rules & {"T3_ROW_TOTAL", "T3_RESULTS_SUM", "T3_COL_BALANCE"}
