@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
-__all__ = ["check", "dump", "new", "__version__"]
+__all__ = ["__version__", "check", "dump", "new"]
 
 if TYPE_CHECKING:
     from xltools.check import check
@@ -21,12 +21,8 @@ if TYPE_CHECKING:
 
 def __getattr__(name: str) -> Any:
     """Import verbs lazily so that ``xltools check`` does not load the workbook writer."""
-    if name == "check":
-        from xltools.check import check as fn
-    elif name == "dump":
-        from xltools.dump import dump as fn
-    elif name == "new":
-        from xltools.new import new as fn
-    else:
-        raise AttributeError(name)
-    return fn
+    import importlib
+
+    if name in ("check", "dump", "new"):
+        return getattr(importlib.import_module(f"xltools.{name}"), name)
+    raise AttributeError(name)

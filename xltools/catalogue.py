@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from xltools.findings import SEVERITY_ZH
-from xltools.spec import FormatSpec, load_spec, available_formats
+from xltools.spec import FormatSpec, available_formats, load_spec
 
 SEVERITY_EN = {"error": "error", "warning": "warning", "info": "info"}
 KIND_TEXT = {
@@ -36,9 +36,16 @@ def _format_md(spec: FormatSpec, lang: str) -> list[str]:
         out.append(f"- `{i['id']}`: {line} ({i['source']})")
     out += ["", "### Messages / 提示文字", ""]
     for r in spec.rules:
-        out.append(f"- `{r.id}`: {r.message['zh']} → {r.fix['zh']}" if lang != "en" else
-                   f"- `{r.id}`: {r.message['en']} → {r.fix['en']}")
-    return out + [""]
+        text = f"{r.message['zh']} → {r.fix['zh']}" if lang != "en" else f"{r.message['en']} → {r.fix['en']}"
+        out.append(f"- `{r.id}`: {text}")
+    out += ["", f"### Cells / 单元格（{len(spec.cells)}）", "",
+            "Cell id = JSON key = finding `cell_ids`; "
+            "the defined name in the workbook is the id with dots → underscores.",
+            "", "| cell id | defined name | where | row | column | type |", "|---|---|---|---|---|---|"]
+    for c in spec.cells:
+        kind = "total" if c.total else (c.kind or c.type)
+        out.append(f"| `{c.id}` | `{c.name}` | {c.ref} | {c.row_label} | {c.col_label} | {kind} |")
+    return [*out, ""]
 
 
 def rules_markdown(lang: str = "both") -> str:

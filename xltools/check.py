@@ -4,9 +4,9 @@ workbook: an unreadable file becomes a report with status "unreadable" and a one
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
+from typing import NamedTuple
 
 from xltools.findings import SEVERITIES, Finding
 from xltools.rawbook import RawBook, ReadError
@@ -17,8 +17,7 @@ from xltools.values import Values, parse_values
 SEVERITY_ORDER = {s: i for i, s in enumerate(SEVERITIES)}
 
 
-@dataclass(frozen=True)
-class CheckReport:
+class CheckReport(NamedTuple):
     """The result of checking one file."""
 
     file: str
@@ -27,23 +26,23 @@ class CheckReport:
     format_id: str | None = None
     unit: str | None = None
     year: int | None = None
-    values: Values | None = field(default=None, repr=False, compare=False)
+    values: Values | None = None
 
     @property
     def readable(self) -> bool:
         return self.reason is None
 
-    def count(self, severity: str) -> int:
+    def tally(self, severity: str) -> int:
         return sum(1 for f in self.findings if f.severity == severity)
 
     def failed(self, strict: bool = False) -> bool:
-        return self.count("error") > 0 or (strict and self.count("warning") > 0)
+        return self.tally("error") > 0 or (strict and self.tally("warning") > 0)
 
     @property
     def status(self) -> str:
         if not self.readable:
             return "unreadable"
-        return "errors" if self.count("error") else ("warnings" if self.count("warning") else "ok")
+        return "errors" if self.tally("error") else ("warnings" if self.tally("warning") else "ok")
 
 
 def check_raw(raw: RawBook, today: dt.date | None = None) -> CheckReport:
@@ -60,7 +59,7 @@ def check_raw(raw: RawBook, today: dt.date | None = None) -> CheckReport:
                        year if isinstance(year, int) else None, values)
 
 
-def check_file(path: str | Path, today: dt.date | None = None) -> CheckReport:
+def check_file(path: str | os.PathLike[str], today: dt.date | None = None) -> CheckReport:
     """Check one workbook file."""
     from xltools.reader import read_workbook  # the only reader of files
 
@@ -80,15 +79,14 @@ def expand_inputs(inputs: Iterable[str]) -> Iterator[str]:
     from xltools.reader import SUFFIXES
 
     for item in inputs:
-        p = Path(item)
-        if p.is_dir():
-            found = sorted(str(f) for f in p.rglob("*") if f.suffix.lower() in SUFFIXES and
-                           not f.name.startswith("~$") and f.is_file())
-            yield from found
+        if os.path.isdir(item):
+            found = [os.path.join(root, f) for root, _, files in os.walk(item) for f in files
+                     if f.lower().endswith(SUFFIXES) and not f.startswith("~$")]
+            yield from sorted(found)
         else:
             yield item
 
 
-def check(paths: Iterable[str | Path], today: dt.date | None = None) -> list[CheckReport]:
+def check(paths: Iterable[str | os.PathLike[str]], today: dt.date | None = None) -> list[CheckReport]:
     """Check several files; each gets its own report, unreadable ones included."""
-    return [check_file(p, today) for p in expand_inputs(str(p) for p in paths)]
+    return [check_file(p, today) for p in expand_inputs(os.fspath(p) for p in paths)]

@@ -37,7 +37,8 @@ def cli() -> None:
 @click.argument("files", nargs=-1, required=True, type=click.Path())
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="输出格式 / output format (json: schema xltools.check/1, docs/check-json.md)")
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True, help="文字输出的语言 / language")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
+              help="文字输出的语言 / language")
 @click.option("--strict", is_flag=True, help="警告也算未通过 / warnings fail too")
 def check(files: tuple[str, ...], fmt: str, lang: str, strict: bool) -> None:
     """校验一个或多个工作簿（也可以是文件夹）：勾稽关系、数值、封面信息和正文。

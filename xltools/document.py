@@ -8,8 +8,7 @@ Every key but "format" and "values" is optional; unknown keys and cell ids are e
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from xltools.findings import Number
 from xltools.spec import FormatSpec, load_spec
@@ -27,14 +26,13 @@ class DocumentError(ValueError):
         self.problems = problems
 
 
-@dataclass(frozen=True)
-class ReportDocument:
+class ReportDocument(NamedTuple):
     format_id: str
     unit: str | None = None
     year: int | None = None
-    meta: dict[str, str] = field(default_factory=dict)
-    values: dict[str, Number | None] = field(default_factory=dict)
-    texts: dict[str, str] = field(default_factory=dict)
+    meta: dict[str, str] = {}  # noqa: RUF012 (never mutated)
+    values: dict[str, Number | None] = {}  # noqa: RUF012
+    texts: dict[str, str] = {}  # noqa: RUF012
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"format": self.format_id}
@@ -120,7 +118,7 @@ def document_from_values(spec: FormatSpec, values: Values) -> ReportDocument:
             meta[key] = v.isoformat() if isinstance(v, dt.date) else str(v)
     unit = values.meta.get("unit")
     year = values.meta.get("year")
-    nums = {c.id: values.numbers[c.id] for c in spec.number_cells if c.id in values.numbers}
+    nums: dict[str, Number | None] = {c.id: values.numbers[c.id] for c in spec.number_cells if c.id in values.numbers}
     texts = {s.id: values.texts[s.id] for s in spec.text_sections if s.id in values.texts}
     return ReportDocument(spec.id, unit if isinstance(unit, str) else None, year if isinstance(year, int) else None,
                           meta, nums, texts)

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from xltools.spec import CellSpec, RuleSpec
 
@@ -12,8 +11,7 @@ SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
 Number = int | float
 
 
-@dataclass(frozen=True)
-class CellRef:
+class CellRef(NamedTuple):
     """Where a finding points: the cell id, sheet!A1 and the row/column labels."""
 
     id: str
@@ -35,8 +33,7 @@ class CellRef:
                 "row_label": self.row_label, "column_label": self.col_label}
 
 
-@dataclass(frozen=True)
-class Finding:
+class Finding(NamedTuple):
     """One rule violation. ``cells[0]`` is the cell to fix first (the total, the blank cell, ...)."""
 
     rule: str
@@ -82,12 +79,10 @@ def fmt_number(value: Any) -> str:
     return str(value)
 
 
-@dataclass(frozen=True)
-class FindingFactory:
+class FindingFactory(NamedTuple):
     """Builds findings of one rule, filling its message templates."""
 
     rule: RuleSpec
-    extra: dict[str, str] = field(default_factory=dict)
 
     def make(self, cells: tuple[CellRef, ...] = (), *, sheet: str = "", expected: Any = None,
              actual: Any = None, difference: Number | None = None, **context: Any) -> Finding:

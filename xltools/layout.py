@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 from xltools.spec import CellSpec
@@ -19,8 +20,11 @@ _QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "「": 
 
 def normalize_label(text: Any) -> str:
     """Compare labels ignoring width, whitespace, quote style and "1、" vs "1."."""
-    if not isinstance(text, str):
-        return ""
+    return _normalize(text) if isinstance(text, str) and text else ""
+
+
+@lru_cache(maxsize=4096)
+def _normalize(text: str) -> str:
     s = unicodedata.normalize("NFKC", text).translate(_QUOTES)
     s = _SPACE.sub("", s)
     return _DIGIT_COMMA.sub(r"\1.", s)

@@ -5,14 +5,12 @@ Readers (files via python-calamine, live Excel via xlwings) produce a RawBook; n
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from xltools.findings import Finding
 
 
-@dataclass(frozen=True)
-class RawCell:
+class RawCell(NamedTuple):
     """A cell as stored: ``value`` is None, str, int, float, bool or a date; ``formula`` is set when the
     cell holds a formula without a cached result."""
 
@@ -21,14 +19,13 @@ class RawCell:
     formula: str | None = None
 
 
-@dataclass(frozen=True)
-class RawBook:
+class RawBook(NamedTuple):
     source: str
     format_id: str
     template_version: int | None
     cells: dict[str, RawCell]
     findings: tuple[Finding, ...] = ()
-    properties: dict[str, str] = field(default_factory=dict)
+    properties: dict[str, str] = {}  # noqa: RUF012 (never mutated)
 
 
 class ReadError(Exception):

@@ -7,9 +7,9 @@ here, so ``xltools check`` starts fast.
 
 from __future__ import annotations
 
+import os
 import posixpath
 import zipfile
-from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
 
@@ -54,11 +54,12 @@ def _split_ref(text: str) -> tuple[str, str] | None:
 class _Package:
     """The parts of the workbook XML that calamine does not expose."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: str):
         try:
             self.zf = zipfile.ZipFile(path)
         except zipfile.BadZipFile:
-            head = path.read_bytes()[:8]
+            with open(path, "rb") as fh:
+                head = fh.read(8)
             if head.startswith(b"\xd0\xcf\x11\xe0"):
                 raise ReadError("这是旧版 .xls（或加密）文件，请在 Excel/WPS 中另存为 .xlsx 后再校验") from None
             raise ReadError("不是 Excel 工作簿（.xlsx/.xlsm）文件，或文件已损坏") from None
@@ -73,10 +74,11 @@ class _Package:
                 self.names[name] = target
         self.sheet_parts: dict[str, str] = {}
         rels = _xml(self.zf, "xl/_rels/workbook.xml.rels")
-        targets = {r.get("Id"): r.get("Target", "") for r in (rels.iter(f"{NS_PKG_REL}Relationship") if rels is not None else [])}
+        relations = rels.iter(f"{NS_PKG_REL}Relationship") if rels is not None else iter(())
+        parts = {r.get("Id"): r.get("Target", "") for r in relations}
         for sh in book.iter(f"{NS_MAIN}sheet"):
-            target = targets.get(sh.get(f"{NS_REL}id"), "")
-            part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+            part = parts.get(sh.get(f"{NS_REL}id"), "")
+            part = part.lstrip("/") if part.startswith("/") else posixpath.normpath(posixpath.join("xl", part))
             self.sheet_parts[sh.get("name", "")] = part
         self.properties: dict[str, str] = {}
         custom = _xml(self.zf, "docProps/custom.xml")
@@ -106,21 +108,23 @@ def _format_of(pkg: _Package) -> tuple[FormatSpec, int | None]:
     return spec, int(version) if version and version.isdigit() else None
 
 
-def read_workbook(path: str | Path) -> RawBook:
+def read_workbook(path: str | os.PathLike[str]) -> RawBook:
     """Read a workbook file. Raises ReadError (one-line Chinese reason) when it is not a report workbook."""
-    path = Path(path)
-    if not path.is_file():
-        raise ReadError("文件不存在" if not path.exists() else "这是一个文件夹，不是工作簿文件")
-    if path.suffix.lower() not in SUFFIXES:
-        raise ReadError(f"不支持 {path.suffix or '无扩展名'} 文件：请提供 .xlsx 或 .xlsm 工作簿")
+    path = os.fspath(path)
+    if not os.path.isfile(path):
+        raise ReadError("文件不存在" if not os.path.exists(path) else "这是一个文件夹，不是工作簿文件")
+    suffix = os.path.splitext(path)[1].lower()
+    if suffix not in SUFFIXES:
+        raise ReadError(f"不支持 {suffix or '无扩展名'} 文件：请提供 .xlsx 或 .xlsm 工作簿")
     pkg = _Package(path)
     spec, version = _format_of(pkg)
     try:
-        book = python_calamine.CalamineWorkbook.from_path(str(path))
+        book = python_calamine.CalamineWorkbook.from_path(path)
         sheet_names = set(book.sheet_names)
         known = {s.name for s in spec.sheets} & sheet_names
         if not known and not any(c.name in pkg.names for c in spec.cells):
-            raise ReadError("没有找到表二、表三、表四等工作表，也没有 xltools 定义名称：这不是政府信息公开年度报告工作簿")
+            raise ReadError("没有找到表二、表三、表四等工作表，也没有 xltools 定义名称："
+                            "这不是政府信息公开年度报告工作簿")
         grids: dict[str, Grid] = {}
         for name in {s.name for s in spec.sheets} | {t[0] for t in pkg.names.values()}:
             if name in sheet_names:
@@ -129,11 +133,12 @@ def read_workbook(path: str | Path) -> RawBook:
     except ReadError:
         raise
     except Exception as exc:  # calamine raises several types for damaged parts
-        raise ReadError(f"工作簿内容无法读取（{type(exc).__name__}）：文件可能已损坏，请用 Excel/WPS 打开后另存") from None
+        reason = f"工作簿内容无法读取（{type(exc).__name__}）：文件可能已损坏，请用 Excel/WPS 打开后另存"
+        raise ReadError(reason) from None
     return _collect(path, spec, version, pkg, grids)
 
 
-def _collect(path: Path, spec: FormatSpec, version: int | None, pkg: _Package, grids: dict[str, Grid]) -> RawBook:
+def _collect(path: str, spec: FormatSpec, version: int | None, pkg: _Package, grids: dict[str, Grid]) -> RawBook:
     findings: list[Finding] = []
     cells: dict[str, RawCell] = {}
     missing_sheets: set[str] = set()
@@ -172,5 +177,5 @@ def _collect(path: Path, spec: FormatSpec, version: int | None, pkg: _Package, g
                 cells[cell_id] = RawCell(None, address, formulas[address])
     gone = FindingFactory(spec.rule("LAYOUT_SHEET_MISSING"))
     findings.extend(gone.make(sheet=name) for name in sorted(missing_sheets))
-    return RawBook(str(path), spec.id, version, cells, tuple(findings), dict(pkg.properties))
+    return RawBook(path, spec.id, version, cells, tuple(findings), dict(pkg.properties))
 

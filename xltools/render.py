@@ -75,7 +75,7 @@ def render_report(report: CheckReport, lang: str = "zh", strict: bool = False) -
     for sheet, items in sheets.items():
         out.append(f"【{sheet}】" if lang == "zh" else f"[{sheet}]")
         out.extend(_group_lines(items, lang))
-    counts = _counts(report.count("error"), report.count("warning"), report.count("info"), lang)
+    counts = _counts(report.tally("error"), report.tally("warning"), report.tally("info"), lang)
     verdict = w["failed"] if report.failed(strict) else w["ok"]
     if not report.findings:
         counts = w["none"]
@@ -88,7 +88,8 @@ def render_summary(reports: Sequence[CheckReport], lang: str = "zh", strict: boo
     bad = sum(1 for r in reports if not r.readable)
     failed = sum(1 for r in reports if r.readable and r.failed(strict))
     passed = n - bad - failed
-    counts = _counts(*(sum(r.count(s) for r in reports) for s in ("error", "warning", "info")), lang)
+    errors, warnings, infos = (sum(r.tally(s) for r in reports) for s in ("error", "warning", "info"))
+    counts = _counts(errors, warnings, infos, lang)
     if lang == "zh":
         return f"共检查 {n} 个文件：{passed} 个通过，{failed} 个未通过，{bad} 个无法检查（合计 {counts}）"
     return f"{n} files: {passed} passed, {failed} failed, {bad} could not be checked ({counts})"
@@ -112,7 +113,7 @@ def to_json(reports: Sequence[CheckReport], strict: bool = False) -> dict[str, A
             "format": r.format_id,
             "unit": r.unit,
             "year": r.year,
-            "counts": {s: r.count(s) for s in ("error", "warning", "info")},
+            "counts": {s: r.tally(s) for s in ("error", "warning", "info")},
             "findings": [f.to_json() for f in r.findings],
         })
     return {
@@ -124,7 +125,7 @@ def to_json(reports: Sequence[CheckReport], strict: bool = False) -> dict[str, A
             "passed": sum(1 for r in reports if r.readable and not r.failed(strict)),
             "failed": sum(1 for r in reports if r.readable and r.failed(strict)),
             "unreadable": sum(1 for r in reports if not r.readable),
-            **{s + "s": sum(r.count(s) for r in reports) for s in ("error", "warning", "info")},
+            **{s + "s": sum(r.tally(s) for r in reports) for s in ("error", "warning", "info")},
         },
         "exit_code": exit_code(reports, strict),
     }

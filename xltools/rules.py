@@ -72,7 +72,8 @@ def text_required(spec: FormatSpec, f: FindingFactory, values: Values, p: dict[s
 def text_contains(spec: FormatSpec, f: FindingFactory, values: Values, p: dict[str, Any]) -> Iterator[Finding]:
     ref, text = _text_cell(spec, values, p["cell"])
     if not any(word in text for word in p["any"]):
-        yield f.make((ref,), expected="提到“" + "”或“".join(p["any"]) + "”", actual="（空）" if not text else "（未提到）")
+        expected = "提到“" + "”或“".join(p["any"]) + "”"
+        yield f.make((ref,), expected=expected, actual="（空）" if not text else "（未提到）")
 
 
 @kind("text_max_length")

@@ -6,17 +6,15 @@ Nothing here knows about files or Excel. A new format version is a new JSON file
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+import os
 from functools import cache
-from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-FORMATS_DIR = Path(__file__).parent / "formats"
+FORMATS_DIR = os.path.join(os.path.dirname(__file__), "formats")
 DEFAULT_FORMAT = "gov-disclosure-2021"
 
 
-@dataclass(frozen=True)
-class CellSpec:
+class CellSpec(NamedTuple):
     """One input cell: its stable id, where the template puts it and what it holds."""
 
     id: str
@@ -61,8 +59,7 @@ class CellSpec:
         return f"{self.sheet}!{self.address}"
 
 
-@dataclass(frozen=True)
-class Box:
+class Box(NamedTuple):
     """A label or heading the template draws (a cell or merged range)."""
 
     range: str
@@ -70,8 +67,7 @@ class Box:
     style: str
 
 
-@dataclass(frozen=True)
-class SheetSpec:
+class SheetSpec(NamedTuple):
     name: str
     role: str
     landscape: bool
@@ -83,8 +79,7 @@ class SheetSpec:
     repeat_rows: str | None = None
 
 
-@dataclass(frozen=True)
-class RuleSpec:
+class RuleSpec(NamedTuple):
     """A rule: stable id, severity, kind (a registered check), its parameters and its texts."""
 
     id: str
@@ -94,12 +89,11 @@ class RuleSpec:
     message: dict[str, str]
     fix: dict[str, str]
     source: str
-    params: dict[str, Any] = field(default_factory=dict)
-    for_each: dict[str, list[str]] = field(default_factory=dict)
+    params: dict[str, Any]
+    for_each: dict[str, list[str]]
 
 
-@dataclass(frozen=True)
-class SectionSpec:
+class SectionSpec(NamedTuple):
     id: str
     title: str
     kind: str
@@ -108,8 +102,7 @@ class SectionSpec:
     hint: str = ""
 
 
-@dataclass(frozen=True)
-class FormatSpec:
+class FormatSpec(NamedTuple):
     id: str
     template_version: int
     title: str
@@ -122,8 +115,8 @@ class FormatSpec:
     rules: tuple[RuleSpec, ...]
     instructions: tuple[dict[str, str], ...]
     tables: dict[str, dict[str, Any]]
-    by_id: dict[str, CellSpec] = field(repr=False, compare=False, default_factory=dict)
-    rules_by_id: dict[str, RuleSpec] = field(repr=False, compare=False, default_factory=dict)
+    by_id: dict[str, CellSpec]
+    rules_by_id: dict[str, RuleSpec]
 
     def cell(self, cell_id: str) -> CellSpec:
         return self.by_id[cell_id]
@@ -182,14 +175,14 @@ def parse_spec(data: dict[str, Any]) -> FormatSpec:
 
 def available_formats() -> list[str]:
     """Ids of the shipped format versions (one JSON file each)."""
-    return sorted(p.stem.replace("_", "-") for p in FORMATS_DIR.glob("*.json"))
+    return sorted(f[:-5].replace("_", "-") for f in os.listdir(FORMATS_DIR) if f.endswith(".json"))
 
 
 @cache
 def load_spec(format_id: str = DEFAULT_FORMAT) -> FormatSpec:
     """Load a shipped format spec by id, e.g. ``gov-disclosure-2021``. Raises KeyError for an unknown id."""
-    path = FORMATS_DIR / (format_id.replace("-", "_") + ".json")
-    if not path.is_file():
+    path = os.path.join(FORMATS_DIR, format_id.replace("-", "_") + ".json")
+    if "/" in format_id or not os.path.isfile(path):
         raise KeyError(format_id)
-    with path.open(encoding="utf-8") as fh:
+    with open(path, encoding="utf-8") as fh:
         return parse_spec(json.load(fh))

@@ -77,7 +77,8 @@ def _validation(spec: FormatSpec, cell: CellSpec) -> dict[str, Any] | None:
     if cell.type == "amount":
         a = cell.address
         return {"validate": "custom", "value": f"=AND(ISNUMBER({a}),{a}>=0,ROUND({a},6)={a})",
-                "input_title": "金额（万元）", "input_message": "单位为万元，最多6位小数；按元统计的数要除以10000。没有收费填0。",
+                "input_title": "金额（万元）",
+                "input_message": "单位为万元，最多6位小数；按元统计的数要除以10000。没有收费填0。",
                 "error_title": "输入有误", "error_message": "请填写不小于0的金额（万元），最多6位小数。"}
     if cell.kind == "year":
         return {"validate": "integer", "criteria": "between", "minimum": spec.first_year, "maximum": 2100,

@@ -10,9 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from dataclasses import dataclass, field
-from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from xltools.findings import CellRef, Finding, FindingFactory, Number, fmt_number
 from xltools.rawbook import RawBook, RawCell
@@ -26,17 +24,16 @@ _CODE = re.compile(r"^([0-9A-HJ-NPQRTUWXY]{18}|\d{6})$")
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 
 
-@dataclass(frozen=True)
-class Values:
+class Values(NamedTuple):
     """A report's content by cell id: usable numbers, texts, metadata and where each cell was found."""
 
     format_id: str
-    numbers: dict[str, Number] = field(default_factory=dict)
-    blank: frozenset[str] = frozenset()
-    invalid: frozenset[str] = frozenset()
-    texts: dict[str, str] = field(default_factory=dict)
-    meta: dict[str, Any] = field(default_factory=dict)
-    addresses: dict[str, str] = field(default_factory=dict)
+    numbers: dict[str, Number]
+    blank: frozenset[str]
+    invalid: frozenset[str]
+    texts: dict[str, str]
+    meta: dict[str, Any]
+    addresses: dict[str, str]
 
     def number(self, cell_id: str) -> Number | None:
         """The value used by the arithmetic rules: blank counts as 0; None when the cell is unusable."""
@@ -52,9 +49,17 @@ def _clean_number(x: float | int, cell: CellSpec) -> tuple[Number, str | None]:
         return value, "VALUE_NEGATIVE"
     if cell.type == "count" and not isinstance(value, int):
         return value, "VALUE_NOT_INTEGER"
-    if isinstance(value, float) and int(Decimal(repr(value)).as_tuple().exponent) < -6:
+    if isinstance(value, float) and decimals(value) > 6:
         return value, "VALUE_TOO_PRECISE"
     return value, None
+
+
+def decimals(x: float) -> int:
+    """How many decimals the shortest repr of a float has (1e-07 -> 7)."""
+    text = repr(x)
+    mantissa, _, exp = text.partition("e")
+    places = len(mantissa.partition(".")[2].rstrip("0"))
+    return max(0, places - int(exp)) if exp else places
 
 
 def parse_number_text(text: str) -> float | int | None:
@@ -150,7 +155,9 @@ class _Parser:
             elif isinstance(v, str) and (m := _YEAR.match(unicodedata.normalize("NFKC", v).strip())):
                 year = int(m.group(1))
             ok = year is not None and self.spec.first_year <= year <= self.today.year
-            return (year if ok else None), f"{self.spec.first_year} 至 {self.today.year} 之间的四位年份（本格式适用于{self.spec.first_year}年度起的报告）"
+            first = self.spec.first_year
+            expected = f"{first} 至 {self.today.year} 之间的四位年份（本格式适用于{first}年度起的报告）"
+            return (year if ok else None), expected
         if kind == "date":
             return parse_date(v), "日期，如 2022-01-17 或 2022年1月17日"
         if kind == "choice":

@@ -1,0 +1,54 @@
+"""House rules: docs cannot drift, every command is documented, import fences hold, the check path is light."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+import pytest
+from helpers import EXAMPLE_XLSX, REPO, run
+
+COMMANDS = ["check", "new", "dump", "rules"]
+FENCES = {"click": "cli.py", "python_calamine": "reader.py", "xlsxwriter": "template.py"}
+FORBIDDEN = ("openpyxl", "xlwings", "docx")
+
+
+def test_rules_catalogue_is_generated_from_the_spec() -> None:
+    result = run("rules")
+    assert result.returncode == 0
+    committed = (REPO / "docs" / "rules.md").read_text(encoding="utf-8")
+    assert committed == result.stdout, "run: xltools rules > docs/rules.md"
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_is_documented(command: str) -> None:
+    helptext = run(command, "--help").stdout
+    assert "Example:" in helptext
+    page = REPO / "docs" / "commands" / f"{command}.md"
+    assert page.is_file(), page
+    assert f"xltools {command}" in page.read_text(encoding="utf-8")
+    assert f"xltools {command}" in (REPO / "README.md").read_text(encoding="utf-8")
+
+
+def test_import_fences() -> None:
+    for path in sorted((REPO / "xltools").rglob("*.py")):
+        source = path.read_text(encoding="utf-8")
+        for lib, home in FENCES.items():
+            if re.search(rf"^\s*(import|from) {lib}\b", source, re.M):
+                assert path.name == home, f"{lib} imported in {path.name}"
+        for lib in FORBIDDEN:
+            assert not re.search(rf"^\s*(import|from) {lib}\b", source, re.M), f"{lib} imported in {path.name}"
+
+
+def test_check_path_loads_no_writer_library() -> None:
+    code = ("import sys; from xltools.cli import main; sys.argv=['xltools','check',sys.argv[1]]\n"
+            "try: main()\nexcept SystemExit: pass\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('openpyxl','xlsxwriter','xlwings','docx')))")
+    out = subprocess.run([sys.executable, "-c", code, str(EXAMPLE_XLSX)], capture_output=True, text=True)
+    assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_modules_stay_small() -> None:
+    for path in (REPO / "xltools").rglob("*.py"):
+        assert len(path.read_text(encoding="utf-8").splitlines()) <= 400, path.name
