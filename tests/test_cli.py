@@ -146,3 +146,19 @@ def test_python_dash_m_works() -> None:
 
     result = subprocess.run([sys.executable, "-m", "xltools", "--version"], capture_output=True, text=True)
     assert result.returncode == 0 and "xltools" in result.stdout
+
+
+def test_workbook_without_defined_names_is_read_from_template_positions(tmp_path: Path) -> None:
+    import openpyxl
+
+    wb = openpyxl.load_workbook(EXAMPLE_XLSX)
+    for name in list(wb.defined_names):
+        del wb.defined_names[name]
+    book = tmp_path / "nonames.xlsx"
+    wb.save(book)
+    assert json.loads(run("dump", book).stdout) == load_json(EXAMPLE_JSON)
+    code, data = check_json(book)
+    found = findings_of(data)
+    assert code == 1 and len([r for r, _ in found if r == "LAYOUT_NAME_MOVED"]) == 210
+    assert [f for f in found if f[0] != "LAYOUT_NAME_MOVED"] == [("SECTIONS_PRESENT", "正文!A9"),
+                                                                   ("S6_FEE_STATEMENT", "正文!A9")]

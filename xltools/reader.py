@@ -144,16 +144,13 @@ def _collect(path: str, spec: FormatSpec, version: int | None, pkg: _Package, gr
     missing_sheets: set[str] = set()
     moved = FindingFactory(spec.rule("LAYOUT_NAME_MOVED"))
     mismatch = FindingFactory(spec.rule("LAYOUT_LABEL_MISMATCH"))
-    has_names = any(c.name in pkg.names for c in spec.cells)
-    if not has_names:
-        findings.append(moved.make(sheet=spec.sheets[0].name, expected="（全部单元格）", actual="模板位置"))
     blanks: dict[str, list[tuple[str, str]]] = {}
     for cell in spec.cells:
         sheet, address = cell.sheet, cell.address
         target = pkg.names.get(cell.name)
         if target and target[0] in grids:
             sheet, address = target
-        elif has_names:
+        else:
             findings.append(moved.make((CellRef.of(cell),), expected=cell.name, actual=cell.ref))
         grid = grids.get(sheet)
         if grid is None:
