@@ -83,3 +83,69 @@ def check_json(*paths: Path, extra: tuple[str, ...] = ()) -> tuple[int, dict[str
 def findings_of(data: dict[str, Any], index: int = 0) -> list[tuple[str, str]]:
     """Compact (rule, location) pairs of one file's findings."""
     return [(f["rule"], f["location"]) for f in data["files"][index]["findings"]]
+
+
+def export(book: Path, *args: str | Path) -> subprocess.CompletedProcess[str]:
+    """``xltools export BOOK ARGS…``"""
+    return run("export", book, *args)
+
+
+def docx_grid(table: Any) -> list[tuple[int, int, int, int, str]]:
+    """A python-docx table as (row, col, rowspan, colspan, text) per merged cell, read from the XML itself
+    (gridSpan and vMerge), so that the merge structure is what Word sees."""
+    from docx.oxml.ns import qn
+
+    cells: list[list[Any]] = []
+    open_by_col: dict[int, list[Any]] = {}
+    for r, tr in enumerate(table._tbl.tr_lst):
+        c = 0
+        for tc in tr.tc_lst:
+            span = tc.grid_span
+            text = "\n".join("".join(t.text or "" for t in p.iter(qn("w:t"))) for p in tc.iter(qn("w:p")))
+            if tc.vMerge == "continue":
+                open_by_col[c][2] += 1
+            else:
+                cell = [r, c, 1, span, text.strip()]
+                cells.append(cell)
+                open_by_col[c] = cell
+            c += span
+    return sorted((int(a), int(b), int(h), int(w), str(t)) for a, b, h, w, t in cells)
+
+
+def workbook_grid(book: Path, sheet: str, first_row: int = 2) -> list[tuple[int, int, int, int, str]]:
+    """A workbook sheet's print area from ``first_row`` on, read with openpyxl, in the shape of docx_grid;
+    numbers written as a clerk reads them (12, 96171.6)."""
+    import openpyxl
+    from openpyxl.utils import range_boundaries
+
+    ws = openpyxl.load_workbook(book)[sheet]
+    min_col, _, max_col, max_row = range_boundaries(str(ws.print_area).split("!")[-1].replace("$", ""))
+    covered: set[tuple[int, int]] = set()
+    cells = []
+    for rng in ws.merged_cells.ranges:
+        if rng.min_row < first_row:
+            continue
+        cells.append((rng.min_row, rng.min_col, rng.max_row - rng.min_row + 1, rng.max_col - rng.min_col + 1))
+        covered |= {(r, c) for r in range(rng.min_row, rng.max_row + 1) for c in range(rng.min_col, rng.max_col + 1)}
+    for r in range(first_row, max_row + 1):
+        for c in range(min_col, max_col + 1):
+            if (r, c) not in covered:
+                cells.append((r, c, 1, 1))
+
+    def text(r: int, c: int) -> str:
+        v = ws.cell(r, c).value
+        if isinstance(v, float) and v.is_integer():
+            v = int(v)
+        return "" if v is None else str(v).strip()
+
+    return sorted((r - first_row, c - min_col, h, w, text(r, c)) for r, c, h, w in cells)
+
+
+def exported_with_texts(folder: Path, suffix: str, **texts: str) -> Path:
+    """Export a clean report whose text sections are replaced by ``texts``; returns the output path."""
+    doc = clean_document()
+    doc["texts"].update(texts)
+    out = folder / f"r.{suffix}"
+    result = export(write_doc(doc, folder), "-o", out)
+    assert result.returncode == 0, result.stderr
+    return out

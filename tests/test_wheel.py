@@ -26,9 +26,18 @@ def test_wheel_installs_and_runs_outside_the_source_tree(tmp_path: Path) -> None
     made = subprocess.run([exe, "new", "-o", "blank.xlsx"], cwd=work, capture_output=True, text=True)
     assert made.returncode == 0, made.stderr
     shipped = subprocess.run([str(venv / "bin" / "python"), "-c",
-                              "import xltools.new as n; print(n.template_path())"],
+                              "from xltools.new import template_path; print(template_path())"],
                              cwd=work, capture_output=True, text=True, check=True).stdout.strip()
     assert "site-packages" in shipped
     assert Path(shipped).read_bytes() == (work / "blank.xlsx").read_bytes()
     checked = subprocess.run([exe, "check", str(EXAMPLE_XLSX)], cwd=work, capture_output=True, text=True)
     assert checked.returncode == 1 and "S6_FEE_STATEMENT" in checked.stdout
+    # export's page template and font fallbacks are package data too
+    for out in ("r.html", "r.docx"):
+        exported = subprocess.run([exe, "export", str(EXAMPLE_XLSX), "--force", "-o", out], cwd=work,
+                                  capture_output=True, text=True)
+        assert exported.returncode == 1 and (work / out).stat().st_size > 10_000, exported.stderr
+    conf = subprocess.run([str(venv / "bin" / "python"), "-c",
+                           "from xltools.publish.pdf import FONTS_CONF; print(FONTS_CONF.is_file())"],
+                          cwd=work, capture_output=True, text=True, check=True).stdout.strip()
+    assert conf == "True"

@@ -2,27 +2,21 @@
 
 Library API (the CLI uses the same functions)::
 
-    from xltools import check, new, dump
+    from xltools import check, export, new, dump
     reports = check(["report.xlsx"])
+    result = export("report.xlsx", "report.docx")
+
+The verbs are bound here, after their modules, so that ``xltools.check`` stays the function even once the module
+``xltools.check`` has been imported. None of these modules imports a third-party library at import time.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 __version__ = "0.1.0"
-__all__ = ["__version__", "check", "dump", "new"]
 
-if TYPE_CHECKING:
-    from xltools.check import check
-    from xltools.dump import dump
-    from xltools.new import new
+from xltools.check import check
+from xltools.dump import dump
+from xltools.export import export
+from xltools.new import new
 
-
-def __getattr__(name: str) -> Any:
-    """Import verbs lazily so that ``xltools check`` does not load the workbook writer."""
-    import importlib
-
-    if name in ("check", "dump", "new"):
-        return getattr(importlib.import_module(f"xltools.{name}"), name)
-    raise AttributeError(name)
+__all__ = ["__version__", "check", "dump", "export", "new"]

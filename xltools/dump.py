@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Any
 
 from xltools.document import document_from_values
-from xltools.reader import read_workbook
 from xltools.spec import load_spec
 from xltools.values import parse_values
 
@@ -14,6 +13,8 @@ from xltools.values import parse_values
 def dump(path: str | Path) -> dict[str, Any]:
     """Read a workbook and return its report document. Raises ReadError when it is not a report workbook.
     Blank and invalid cells are left out (``check`` reports them)."""
+    from xltools.reader import read_workbook
+
     raw = read_workbook(path)
     spec = load_spec(raw.format_id)
     values, _ = parse_values(spec, raw)

@@ -1,0 +1,298 @@
+"""The report as a Word document laid out like a published Chinese official document (the only module importing
+python-docx).
+
+Typography follows GB/T 9704-2012 conventions: A4, margins 37/35/28/26 mm (版心 156 × 225 mm), title in
+方正小标宋简体 二号, body 仿宋_GB2312 三号 on a fixed 28.95 pt line (22 lines a page), level-1 headings 黑体,
+level-2 楷体, page numbers "— n —" in 宋体 四号, odd pages right and even pages left. Every font also names the
+standard Windows face Word substitutes when the official one is missing (see FONT_FALLBACKS and docs/export.md).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from docx import Document
+from docx.enum.section import WD_ORIENT
+from docx.enum.style import WD_STYLE_TYPE
+from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_ROW_HEIGHT_RULE, WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Length, Mm, Pt
+from docx.text.paragraph import Paragraph as DocxParagraph
+
+from xltools.publish.model import Block, ReportContent, TableGrid
+
+TITLE_FONT = "方正小标宋简体"
+BODY_FONT = "仿宋_GB2312"
+HEADING1_FONT = "黑体"
+HEADING2_FONT = "楷体_GB2312"
+TABLE_FONT = "宋体"
+LATIN_FONT = "Times New Roman"
+# What Word uses when the official font is not installed (w:altName in the font table), all standard on Windows.
+FONT_FALLBACKS = {TITLE_FONT: "宋体", BODY_FONT: "仿宋", HEADING2_FONT: "楷体", HEADING1_FONT: "黑体",
+                  TABLE_FONT: "宋体"}
+_FONT_FAMILY = {TITLE_FONT: "roman", BODY_FONT: "modern", HEADING1_FONT: "modern", HEADING2_FONT: "modern",
+                TABLE_FONT: "auto"}
+
+BODY_SIZE = Pt(16)  # 三号
+LINE = Pt(28.95)  # 22 lines on a 225 mm 版心
+INDENT = Pt(32)  # two characters of 三号
+TEXT_WIDTH = Mm(156)
+TABLE_SIZES = {"T2": Pt(10.5), "T3": Pt(9), "T4": Pt(9)}  # 五号; 小五 for the wide tables
+ROW_HEIGHTS = {"T2": Mm(8), "T3": Mm(6.5), "T4": Mm(9)}
+
+STYLE_TITLE, STYLE_H1, STYLE_H2, STYLE_TABLE, STYLE_SIGNATURE, STYLE_FOOTER = (
+    "报告标题", "一级标题", "二级标题", "表格文字", "落款", "页码")
+
+
+def _set_fonts(rpr_owner: Any, east_asia: str, latin: str = LATIN_FONT) -> None:
+    """Set the East Asian and Latin fonts of a style or run (python-docx sets only the Latin ones)."""
+    rpr = rpr_owner.get_or_add_rPr()
+    fonts = rpr.get_or_add_rFonts()
+    for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+        fonts.attrib.pop(qn(attr), None)
+    fonts.set(qn("w:ascii"), latin)
+    fonts.set(qn("w:hAnsi"), latin)
+    fonts.set(qn("w:eastAsia"), east_asia)
+    fonts.set(qn("w:cs"), latin)
+
+
+def _paragraph_style(doc: Any, name: str, font: str, size: Pt, *, align: Any = WD_ALIGN_PARAGRAPH.JUSTIFY,
+                     line: Length | None = LINE, indent: Length | None = None, outline: int | None = None,
+                     latin: str = LATIN_FONT) -> Any:
+    style = doc.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+    style.base_style = doc.styles["Normal"]
+    style.quick_style = True
+    style.font.size = size
+    style.font.bold = False
+    _set_fonts(style.element, font, latin)
+    fmt = style.paragraph_format
+    fmt.alignment = align
+    fmt.space_before = Pt(0)
+    fmt.space_after = Pt(0)
+    fmt.first_line_indent = indent if indent is not None else Pt(0)
+    if line is None:
+        fmt.line_spacing = 1.0
+    else:
+        fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+        fmt.line_spacing = line
+    if outline is not None:
+        lvl = OxmlElement("w:outlineLvl")
+        lvl.set(qn("w:val"), str(outline))
+        style.element.get_or_add_pPr().append(lvl)
+    return style
+
+
+def _document_language(doc: Any) -> None:
+    """zh-CN for East Asian text: picks Simplified Chinese glyphs and Chinese line breaking."""
+    defaults = doc.styles.element.find(qn("w:docDefaults"))
+    rpr = defaults.find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    lang = rpr.find(qn("w:lang"))
+    if lang is None:
+        lang = OxmlElement("w:lang")
+        rpr.append(lang)
+    lang.set(qn("w:val"), "zh-CN")
+    lang.set(qn("w:eastAsia"), "zh-CN")
+    lang.set(qn("w:bidi"), "ar-SA")
+
+
+def _setup_styles(doc: Any) -> None:
+    _document_language(doc)
+    normal = doc.styles["Normal"]
+    normal.font.size = BODY_SIZE
+    _set_fonts(normal.element, BODY_FONT)
+    fmt = normal.paragraph_format
+    fmt.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+    fmt.first_line_indent = INDENT
+    fmt.space_before = Pt(0)
+    fmt.space_after = Pt(0)
+    fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+    fmt.line_spacing = LINE
+    fmt.widow_control = True
+    _paragraph_style(doc, STYLE_TITLE, TITLE_FONT, Pt(22), align=WD_ALIGN_PARAGRAPH.CENTER, line=Pt(36), outline=0,
+                     latin=TITLE_FONT)
+    h1 = _paragraph_style(doc, STYLE_H1, HEADING1_FONT, BODY_SIZE, indent=INDENT, outline=1)
+    h1.paragraph_format.keep_with_next = True
+    h2 = _paragraph_style(doc, STYLE_H2, HEADING2_FONT, BODY_SIZE, indent=INDENT, outline=2)
+    h2.paragraph_format.keep_with_next = True
+    _paragraph_style(doc, STYLE_TABLE, TABLE_FONT, Pt(10.5), align=WD_ALIGN_PARAGRAPH.CENTER, line=None)
+    sig = _paragraph_style(doc, STYLE_SIGNATURE, BODY_FONT, BODY_SIZE, align=WD_ALIGN_PARAGRAPH.RIGHT)
+    sig.paragraph_format.right_indent = INDENT
+    _paragraph_style(doc, STYLE_FOOTER, TABLE_FONT, Pt(14), line=None)
+    run_style = doc.styles.add_style("楷体强调", WD_STYLE_TYPE.CHARACTER)
+    _set_fonts(run_style.element, HEADING2_FONT)
+
+
+def _font_table(doc: Any) -> None:
+    """Declare the official fonts with the Windows face Word should use when one is missing."""
+    from docx.opc.constants import RELATIONSHIP_TYPE as RT
+
+    part = doc.part.part_related_by(RT.FONT_TABLE)
+    from lxml import etree  # python-docx's own XML library
+
+    root = etree.fromstring(part.blob)
+    for name, alt in FONT_FALLBACKS.items():
+        font = etree.SubElement(root, qn("w:font"), {qn("w:name"): name})
+        if alt != name:
+            etree.SubElement(font, qn("w:altName"), {qn("w:val"): alt})
+        etree.SubElement(font, qn("w:charset"), {qn("w:val"): "86"})  # GB2312
+        etree.SubElement(font, qn("w:family"), {qn("w:val"): _FONT_FAMILY[name]})
+        etree.SubElement(font, qn("w:pitch"), {qn("w:val"): "variable"})
+    part._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+def _page_setup(doc: Any) -> None:
+    section = doc.sections[0]
+    section.orientation = WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = Mm(210), Mm(297)
+    section.top_margin, section.bottom_margin = Mm(37), Mm(35)
+    section.left_margin, section.right_margin = Mm(28), Mm(26)
+    section.header_distance, section.footer_distance = Mm(15), Mm(24)
+    doc.settings.odd_and_even_pages_header_footer = True
+    odd = section.footer.paragraphs[0]
+    even = section.even_page_footer.paragraphs[0]
+    for paragraph, align in ((odd, WD_ALIGN_PARAGRAPH.RIGHT), (even, WD_ALIGN_PARAGRAPH.LEFT)):
+        paragraph.style = doc.styles[STYLE_FOOTER]
+        paragraph.alignment = align
+        if align == WD_ALIGN_PARAGRAPH.RIGHT:
+            paragraph.paragraph_format.right_indent = Pt(14)
+        else:
+            paragraph.paragraph_format.left_indent = Pt(14)
+        _page_number(paragraph)
+
+
+def _page_number(paragraph: DocxParagraph) -> None:
+    """"— 3 —": a PAGE field between two 一字线."""
+    paragraph.add_run("— ")
+    for kind, text in (("begin", None), (None, " PAGE "), ("separate", None), (None, "1"), ("end", None)):
+        run = paragraph.add_run()
+        if kind:
+            fld = OxmlElement("w:fldChar")
+            fld.set(qn("w:fldCharType"), kind)
+            run._r.append(fld)
+        elif text == " PAGE ":
+            instr = OxmlElement("w:instrText")
+            instr.set(qn("xml:space"), "preserve")
+            instr.text = text
+            run._r.append(instr)
+        else:
+            run.text = text or ""
+    paragraph.add_run(" —")
+
+
+def _cell_margins(table: Any, side_twips: int) -> None:
+    props = table._tbl.tblPr
+    mar = OxmlElement("w:tblCellMar")
+    for side in ("left", "right"):
+        el = OxmlElement(f"w:{side}")
+        el.set(qn("w:w"), str(side_twips))
+        el.set(qn("w:type"), "dxa")
+        mar.append(el)
+    props.append(mar)
+
+
+def _row_flag(row: Any, tag: str) -> None:
+    el = OxmlElement(tag)
+    el.set(qn("w:val"), "true")
+    row._tr.get_or_add_trPr().append(el)
+
+
+def _add_table(doc: Any, grid: TableGrid) -> None:
+    table = doc.add_table(rows=grid.n_rows, cols=grid.n_cols)
+    table.style = doc.styles["Table Grid"]
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    table.autofit = False
+    _cell_margins(table, 57 if grid.id == "T2" else 28)  # 1 mm / 0.5 mm: the wide tables need every millimetre
+    total = sum(grid.widths)
+    widths = [int(TEXT_WIDTH * w / total) for w in grid.widths]
+    for i, column in enumerate(table.columns):
+        column.width = widths[i]
+        for cell in column.cells:
+            cell.width = widths[i]
+    size = TABLE_SIZES.get(grid.id, Pt(10.5))
+    for i, row in enumerate(table.rows):
+        row.height_rule = WD_ROW_HEIGHT_RULE.AT_LEAST
+        row.height = ROW_HEIGHTS.get(grid.id, Mm(8))
+        _row_flag(row, "w:cantSplit")
+        if i < grid.header_rows:
+            _row_flag(row, "w:tblHeader")  # repeated at the top of every page the table runs onto
+    for g in grid.cells():
+        cell = table.cell(g.row, g.col)
+        if g.rowspan > 1 or g.colspan > 1:
+            cell = cell.merge(table.cell(g.row + g.rowspan - 1, g.col + g.colspan - 1))
+        cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
+        paragraph = cell.paragraphs[0]
+        paragraph.style = doc.styles[STYLE_TABLE]
+        if g.kind in ("rowhead", "caption") or (g.kind == "note"):
+            paragraph.alignment = WD_ALIGN_PARAGRAPH.LEFT
+        if g.kind == "rowhead" and g.rowspan > 1 and g.colspan == 1:
+            paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        run = paragraph.add_run(g.text)
+        run.font.size = size
+        if g.kind == "caption":
+            _shade(cell, "DCE6F2")
+
+
+def _shade(cell: Any, fill: str) -> None:
+    shd = OxmlElement("w:shd")
+    shd.set(qn("w:val"), "clear")
+    shd.set(qn("w:color"), "auto")
+    shd.set(qn("w:fill"), fill)
+    cell._tc.get_or_add_tcPr().append(shd)
+
+
+def _add_block(doc: Any, block: Block, after_table: bool) -> None:
+    heading = doc.add_paragraph(block.title, style=STYLE_H1)
+    if after_table:
+        heading.paragraph_format.space_before = Pt(12)
+    if block.table is not None:
+        _add_table(doc, block.table)
+        return
+    for p in block.paragraphs:
+        if p.lead and p.lead == p.text:
+            doc.add_paragraph(p.text, style=STYLE_H2)
+            continue
+        paragraph = doc.add_paragraph()
+        if p.lead:
+            paragraph.add_run(p.lead, style="楷体强调")
+        paragraph.add_run(p.text[len(p.lead):])
+
+
+def write_docx(content: ReportContent, path: str, *, created: dt.datetime | None = None) -> None:
+    """Write the report to ``path`` (.docx)."""
+    doc = Document()
+    _setup_styles(doc)
+    _font_table(doc)
+    _page_setup(doc)
+    body = doc.element.body
+    for p in list(body.iterchildren(qn("w:p"))):  # the default template's empty first paragraph
+        body.remove(p)
+    title = doc.add_paragraph(style=STYLE_TITLE)
+    for i, line in enumerate(content.title_lines):
+        if i:
+            title.add_run().add_break()
+        title.add_run(line)
+    doc.add_paragraph(style=STYLE_TITLE)  # one blank line under the title
+    previous: Block | None = None
+    for block in content.blocks:
+        _add_block(doc, block, after_table=previous is not None and previous.table is not None)
+        previous = block
+    if content.unit or content.date_text:
+        doc.add_paragraph("")
+        doc.add_paragraph("")
+        for text in (content.unit, content.date_text):
+            if text:
+                doc.add_paragraph(text, style=STYLE_SIGNATURE)
+    props = doc.core_properties
+    props.title = content.title
+    props.author = content.unit
+    props.subject = "政府信息公开工作年度报告"
+    props.keywords = f"政府信息公开;{content.year or ''}"
+    props.comments = "由 xltools 从已校验的工作簿生成"
+    props.last_modified_by = "xltools"
+    props.revision = 1
+    stamp = created or dt.datetime.now(dt.UTC).replace(microsecond=0, tzinfo=None)
+    props.created = props.modified = stamp
+    doc.save(path)

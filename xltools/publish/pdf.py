@@ -1,0 +1,72 @@
+"""PDF through LibreOffice headless (``soffice --convert-to pdf``): the converter clerks and servers have for free.
+
+Each conversion runs with its own throw-away LibreOffice profile, so it works beside an open LibreOffice and two
+conversions can run at once. On fontconfig systems the missing official fonts fall back as ``fonts.conf`` says.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+FONTS_CONF = Path(__file__).with_name("fonts.conf")
+SYSTEM_FONTS_CONF = "/etc/fonts/fonts.conf"
+CANDIDATES = (
+    "soffice", "libreoffice",
+    r"C:\Program Files\LibreOffice\program\soffice.exe",
+    r"C:\Program Files (x86)\LibreOffice\program\soffice.exe",
+    "/Applications/LibreOffice.app/Contents/MacOS/soffice",
+)
+INSTALL_HINT = (
+    "未找到 LibreOffice，无法生成 PDF。请安装 LibreOffice（Debian/Ubuntu：sudo apt-get install "
+    "libreoffice-writer-nogui fonts-noto-cjk；Windows/macOS：https://zh-cn.libreoffice.org/download/），"
+    "或用环境变量 XLTOOLS_SOFFICE 指定 soffice 程序的位置；也可以先导出 .docx，再用 Word/WPS 另存为 PDF。"
+    " / LibreOffice not found: install it, or set XLTOOLS_SOFFICE to the soffice program."
+)
+TIMEOUT = 180
+
+
+class PdfError(RuntimeError):
+    """The PDF could not be made; the message says why and what to do (Chinese, then English)."""
+
+
+def find_soffice() -> str | None:
+    """The LibreOffice program: $XLTOOLS_SOFFICE, else soffice/libreoffice on PATH or in the usual places."""
+    configured = os.environ.get("XLTOOLS_SOFFICE")
+    if configured:
+        return configured if os.path.isfile(configured) or shutil.which(configured) else None
+    for name in CANDIDATES:
+        found = shutil.which(name) or (name if os.path.isabs(name) and os.path.isfile(name) else None)
+        if found:
+            return found
+    return None
+
+
+def docx_to_pdf(source: str | Path, pdf: str | Path) -> None:
+    """Convert ``source`` (.docx) to ``pdf``. Raises PdfError."""
+    soffice = find_soffice()
+    if soffice is None:
+        raise PdfError(INSTALL_HINT)
+    env = dict(os.environ)
+    if os.path.isfile(SYSTEM_FONTS_CONF):
+        env["FONTCONFIG_FILE"] = str(FONTS_CONF)
+    with tempfile.TemporaryDirectory(prefix="xltools-pdf-") as work:
+        profile = Path(work, "profile").as_uri()
+        outdir = Path(work, "out")
+        cmd = [soffice, f"-env:UserInstallation={profile}", "--headless", "--norestore", "--nolockcheck",
+               "--convert-to", "pdf:writer_pdf_Export", "--outdir", str(outdir), str(source)]
+        try:
+            done = subprocess.run(cmd, capture_output=True, text=True, timeout=TIMEOUT, env=env, check=False)
+        except subprocess.TimeoutExpired:
+            raise PdfError(f"LibreOffice 在 {TIMEOUT} 秒内没有完成转换 / LibreOffice timed out") from None
+        except OSError as exc:
+            raise PdfError(f"无法启动 LibreOffice（{soffice}）：{exc.strerror or exc}") from None
+        made = outdir / (Path(source).stem + ".pdf")
+        if not made.is_file():
+            detail = (done.stderr or done.stdout or "").strip().splitlines()[-3:]
+            said = " ".join(detail) or "无输出"
+            raise PdfError(f"LibreOffice 没有生成 PDF（退出码 {done.returncode}）：{said}")
+        shutil.copyfile(made, pdf)
