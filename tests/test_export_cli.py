@@ -105,3 +105,18 @@ def test_clerk_text_cannot_inject_markup_into_the_page(tmp_path: Path) -> None:
     page = out.read_text(encoding="utf-8")
     assert "<script" not in page and "<b>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;b&gt;粗体&lt;/b&gt;" in page
+
+
+def test_default_names_come_from_the_cover_and_are_safe_file_names(tmp_path: Path) -> None:
+    blank = tmp_path / "blank.xlsx"
+    assert run("new", "-o", blank).returncode == 0
+    result = export(blank, "--force")  # no unit, no year: errors, exported anyway on request
+    assert result.returncode == 1
+    out = tmp_path / "blank-政府信息公开工作年度报告.docx"
+    assert result.stdout.strip() == str(out)
+    assert docx.Document(str(out)).paragraphs[0].text == "政府信息公开工作年度报告"
+    doc = clean_document()
+    doc["unit"] = "市局/办公室:*"
+    result = export(write_doc(doc, tmp_path), "--format", "html")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == str(tmp_path / "市局_办公室2024年政府信息公开工作年度报告.html")
