@@ -9,9 +9,10 @@ import sys
 import pytest
 from helpers import EXAMPLE_XLSX, REPO, run
 
-COMMANDS = ["check", "new", "dump", "rules", "export"]
+COMMANDS = ["check", "new", "dump", "rules", "export", "import"]
 FENCES = {"click": "cli.py", "python_calamine": "reader.py", "xlsxwriter": "template.py",
-          "docx": "publish/docx_writer.py", "lxml": "publish/docx_writer.py", "jinja2": "templating.py"}
+          "docx": "publish/docx_writer.py", "lxml": "publish/docx_writer.py", "jinja2": "templating.py",
+          "pdfplumber": "extract/pdf_text.py", "pdfminer": "extract/pdf_text.py"}
 FORBIDDEN = ("openpyxl", "xlwings", "playwright")
 
 
@@ -46,7 +47,7 @@ def test_check_path_loads_no_writer_library() -> None:
     code = ("import sys; from xltools.cli import main; sys.argv=['xltools','check',sys.argv[1]]\n"
             "try: main()\nexcept SystemExit: pass\n"
             "print(sorted(m for m in sys.modules if m.split('.')[0] in "
-            "('openpyxl','xlsxwriter','xlwings','docx','jinja2','lxml')))")
+            "('openpyxl','xlsxwriter','xlwings','docx','jinja2','lxml','pdfplumber')))")
     out = subprocess.run([sys.executable, "-c", code, str(EXAMPLE_XLSX)], capture_output=True, text=True)
     assert out.stdout.strip().splitlines()[-1] == "[]"
 
