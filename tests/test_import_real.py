@@ -37,7 +37,7 @@ def expected_for(source: Path) -> dict[str, Any] | None:
 
 @pytest.mark.parametrize("source", REAL_FILES, ids=lambda p: p.name)
 def test_every_real_file_imports_without_inventing_a_number(source: Path, tmp_path: Path) -> None:
-    code, report, doc = imported(source, tmp_path)
+    _, report, doc = imported(source, tmp_path)
     values = doc["values"]
     empty = set(report["empty_cells"])
     assert report["status"] in ("imported", "partial")
@@ -91,6 +91,8 @@ def test_inconsistent_published_tables_are_imported_as_published(tmp_path: Path)
     cols = ["natural_person", "commercial_enterprise", "research_institution", "public_interest_org",
             "legal_service_org", "other_org", "total"]
     assert [doc["values"][f"T3.r_partial.{c}"] for c in cols] == [8, 1, 0, 0, 0, 0, 8]
+    # flattened text: the signature ("…生态环境局2024年1月5日") is cut off section 六 and gives the date
+    assert doc["texts"]["S6"] == "2023年，无收取信息处理费情况。" and doc["meta"]["date"] == "2024-01-05"
     out = tmp_path / "fujian-pingtan-zrz-2023.page.txt.xlsx"
     result = run("check", "--format", "json", out)
     assert ("T3_ROW_TOTAL", "表三!J8") in findings_of(json.loads(result.stdout))

@@ -89,7 +89,7 @@ def write_report(doc: ReportDocument, output: str | Path, fmt: str | None = None
 
     with tempfile.TemporaryDirectory(prefix="xltools-export-") as work:
         docx = os.path.join(work, "report.docx")
-        write_docx(content, docx, created=created)
+        write_docx(content, docx, created=created, for_libreoffice=True)
         pdf = os.path.join(work, "report.pdf")
         docx_to_pdf(docx, pdf)
         with atomic_output(output, overwrite) as tmp:

@@ -134,7 +134,7 @@ def exit_code(results: list[ImportResult]) -> int:
 
 
 KIND_ZH = {"missing": "缺少", "ambiguous": "无法确定", "variant": "格式差异", "extra": "多余数字",
-           "unplaced": "未导入的文字", "image": "图片", "split": "拆分"}
+           "unplaced": "未导入的文字", "image": "图片", "split": "拆分", "blank": "空白"}
 
 
 def render_text(results: list[ImportResult]) -> str:

@@ -52,7 +52,7 @@ def read_t2(spec: FormatSpec, text: str, values: Values, notes: list[Note]) -> N
         if numbers is None:
             notes.append(Note("ambiguous", tuple(ids), f"表二“{labels[r]}”：{why}，单元格留空", source_of(g)))
             continue
-        values.update(zip(ids, numbers, strict=True))
+        _store(values, ids, numbers, g, notes)
 
 
 def read_t3(spec: FormatSpec, text: str, values: Values, notes: list[Note]) -> None:
@@ -82,7 +82,7 @@ def read_t3(spec: FormatSpec, text: str, values: Values, notes: list[Note]) -> N
         if why == "extra":
             notes.append(Note("extra", tuple(ids), f"表三“{labels[r]}”：行中多出的数字（可能是页码）未导入",
                               source_of(g)))
-        values.update(zip(ids, numbers, strict=True))
+        _store(values, ids, numbers, g, notes)
     _resolve_by_columns(table, ambiguous, values, notes)
 
 
@@ -150,6 +150,15 @@ def _resolve_by_columns(table: dict[str, Any], ambiguous: dict[str, Group], valu
                 break
 
 
+def _store(values: Values, ids: list[str], numbers: list[Number | None], g: Group, notes: list[Note]) -> None:
+    """Put a row's numbers in place; blank or "/" cells stay empty, with a note."""
+    values.update(zip(ids, numbers, strict=True))
+    blank = tuple(i for i, n in zip(ids, numbers, strict=True) if n is None)
+    if blank:
+        notes.append(Note("blank", blank, f"{len(blank)} 个单元格在原文中是空白或“/”“-”，留空（不当作 0）",
+                          source_of(g)))
+
+
 def _holds(left: list[str], right: list[str], rows: dict[str, Any], n: int) -> bool:
     return all(sum(rows[r][i] for r in left) == sum(rows[r][i] for r in right) for i in range(n))
 
@@ -164,4 +173,4 @@ def read_t4(spec: FormatSpec, text: str, values: Values, notes: list[Note]) -> N
     if numbers is None:
         notes.append(Note("ambiguous", tuple(ids), f"表四：{why}，单元格留空", source_of(g)))
         return
-    values.update(zip(ids, numbers, strict=True))
+    _store(values, ids, numbers, g, notes)

@@ -43,11 +43,11 @@ def parse_report(spec: FormatSpec, source: Source, unit: str | None = None, year
     order = [s.id for s in spec.sections]
     first = headings[order[0]].start if order[0] in headings else min((h.start for h in headings.values()),
                                                                          default=len(text))
-    found_unit, found_year = title_unit_year(text[:first] if headings else text[:300], text)
+    found_unit, found_year, title_end = title_unit_year(text[:first] if headings else text[:300], text)
     values: dict[str, Number | None] = {}
     texts: dict[str, str] = {}
     meta: dict[str, str] = {}
-    preamble = "".join(paragraphs(text[:first], source.hard_wrapped)) if headings else ""
+    preamble = "".join(paragraphs(text[title_end:first], source.hard_wrapped)) if headings else ""
     for i, section in enumerate(spec.sections):
         h = headings.get(section.id)
         if h is None:
@@ -60,15 +60,12 @@ def parse_report(spec: FormatSpec, source: Source, unit: str | None = None, year
             date, at = signature_date(body)
             if date:
                 meta["date"] = date
-                signature = body[at:]
                 body = body[:at]
                 lines = [ln for ln in body.rstrip().split("\n") if ln.strip()]
-                if lines and len(lines[-1]) <= 40 and not lines[-1].endswith("。") and (
-                        found_unit is None or found_unit in lines[-1] or lines[-1] in (found_unit or "")):
-                    signature = lines[-1] + signature
-                    body = body.rstrip()[: -len(lines[-1])]
-                elif found_unit and body.rstrip().endswith(found_unit):
+                if found_unit and body.rstrip().endswith(found_unit):
                     body = body.rstrip()[: -len(found_unit)]
+                elif lines and len(lines[-1]) <= 40 and not any(p in lines[-1] for p in "。，；："):
+                    body = body.rstrip()[: -len(lines[-1])]  # the signing unit, named differently from the title
         if section.kind == "table" and section.table:
             before = len(values)
             READERS[section.table](spec, body, values, notes)

@@ -20,7 +20,7 @@ HEADINGS = (
     ("S6", "六", r"其他需要报告|其他事项"),
 )
 _TITLE = re.compile(r"(?P<unit>[^\s，。,:：；;]{2,40}?)\s*(?P<year>(?:19|20)\d{2})\s*年\s*度?"
-                    r"\s*政\s*府\s*信\s*息\s*公\s*开")
+                    r"\s*政\s*府\s*信\s*息\s*公\s*开\s*(?:工\s*作\s*)?(?:年\s*度\s*)?(?:报\s*告)?")
 _PERIOD_YEAR = re.compile(r"统计(?:期限|时限|期间)[^。]{0,6}?((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日")
 _DATE = re.compile(r"((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 _MARKER = re.compile(r"^(（[一二三四五六七八九十]{1,3}）|[一二三四五六七八九十]{1,3}是|\d{1,2}[.、．](?!\d))")
@@ -49,24 +49,23 @@ def find_headings(text: str) -> dict[str, Heading]:
     found: dict[str, Heading] = {}
     pos = 0
     for section, numeral, keyword in HEADINGS:
-        pattern = re.compile(rf"{numeral}\s*[、.．]\s*[^。，\n]{{0,14}}?(?:{keyword})[^。，\n]{{0,16}}?(?:情况|事项)")
-        m = pattern.search(text, pos)
-        if m is None:
-            m = re.compile(rf"{numeral}\s*[、.．]\s*[^。，\n]{{0,14}}?(?:{keyword})").search(text, pos)
+        m = re.compile(rf"{numeral}\s*[、.．]\s*[^。，\n]{{0,14}}?(?:{keyword})(?:[^。，\s…]{{0,16}}?(?:情况|事项))?"
+                       ).search(text, pos)
         if m is not None:
             found[section] = Heading(section, m.start(), m.end())
             pos = m.end()
     return found
 
 
-def title_unit_year(head: str, whole: str) -> tuple[str | None, int | None]:
-    """Unit and year from the title (the text before section 一), else the year of the statistics period."""
+def title_unit_year(head: str, whole: str) -> tuple[str | None, int | None, int]:
+    """Unit and year from the title (the text before section 一), else the year of the statistics period; and
+    where the title ends in ``head`` (0 when there is none)."""
     m = _TITLE.search(head)
     if m:
         unit = re.sub(r"^(标题|题目)", "", m.group("unit"))
-        return unit or None, int(m.group("year"))
+        return unit or None, int(m.group("year")), m.end()
     period = _PERIOD_YEAR.search(whole)
-    return None, int(period.group(1)) if period else None
+    return None, int(period.group(1)) if period else None, 0
 
 
 def signature_date(tail: str) -> tuple[str | None, int]:

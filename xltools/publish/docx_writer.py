@@ -98,7 +98,7 @@ def _document_language(doc: Any) -> None:
     lang.set(qn("w:bidi"), "ar-SA")
 
 
-def _setup_styles(doc: Any) -> None:
+def _setup_styles(doc: Any, for_libreoffice: bool) -> None:
     _document_language(doc)
     normal = doc.styles["Normal"]
     normal.font.size = BODY_SIZE
@@ -111,6 +111,10 @@ def _setup_styles(doc: Any) -> None:
     fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
     fmt.line_spacing = LINE
     fmt.widow_control = True
+    if for_libreoffice:
+        # LibreOffice (7.4) drops a "，" that hangs into the margin at the end of a justified line from the PDF;
+        # left-aligned lines keep it. CJK lines are full either way, so the page looks the same.
+        fmt.alignment = WD_ALIGN_PARAGRAPH.LEFT
     _paragraph_style(doc, STYLE_TITLE, TITLE_FONT, Pt(22), align=WD_ALIGN_PARAGRAPH.CENTER, line=Pt(36), outline=0,
                      latin=TITLE_FONT)
     h1 = _paragraph_style(doc, STYLE_H1, HEADING1_FONT, BODY_SIZE, indent=INDENT, outline=1)
@@ -260,10 +264,11 @@ def _add_block(doc: Any, block: Block, after_table: bool) -> None:
         paragraph.add_run(p.text[len(p.lead):])
 
 
-def write_docx(content: ReportContent, path: str, *, created: dt.datetime | None = None) -> None:
-    """Write the report to ``path`` (.docx)."""
+def write_docx(content: ReportContent, path: str, *, created: dt.datetime | None = None,
+               for_libreoffice: bool = False) -> None:
+    """Write the report to ``path`` (.docx); ``for_libreoffice`` when it is only the input of the PDF conversion."""
     doc = Document()
-    _setup_styles(doc)
+    _setup_styles(doc, for_libreoffice)
     _font_table(doc)
     _page_setup(doc)
     body = doc.element.body
