@@ -3,8 +3,10 @@ function, render. Exit codes: 0 no errors, 1 errors found, 2 could not run."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
+from collections.abc import Iterator
 from typing import Any
 
 import click
@@ -18,6 +20,21 @@ EXIT_HELP = "退出码 / exit codes: 0 无错误 no errors · 1 发现错误 err
 def _fail(message: str) -> None:
     click.echo(f"xltools: {message}", err=True)
     sys.exit(2)
+
+
+@contextlib.contextmanager
+def _could_not_run(*reasons: type[Exception]) -> Iterator[None]:
+    """Turn the exceptions that mean "could not run" into a one-line message and exit code 2."""
+    from xltools.atomic import OutputExists
+
+    try:
+        yield
+    except reasons as exc:
+        _fail(str(exc))
+    except OutputExists as exc:
+        _fail(f"{exc} 已存在；如需覆盖请加 --overwrite / exists, use --overwrite")
+    except OSError as exc:
+        _fail(f"无法读写文件：{exc.strerror or exc} / cannot read or write a file")
 
 
 def _print_json(data: Any) -> None:
@@ -40,7 +57,11 @@ def cli() -> None:
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
               help="文字输出的语言 / language")
 @click.option("--strict", is_flag=True, help="警告也算未通过 / warnings fail too")
-def check(files: tuple[str, ...], fmt: str, lang: str, strict: bool) -> None:
+@click.option("--report", "report_path", type=click.Path(dir_okay=False),
+              help="另写一个汇总情况网页（.html）/ also write the office's overview page")
+@click.option("--jobs", type=click.IntRange(min=1), help="并行进程数（默认：CPU 核数）/ parallel processes")
+def check(files: tuple[str, ...], fmt: str, lang: str, strict: bool, report_path: str | None,
+          jobs: int | None) -> None:
     """校验一个或多个工作簿（也可以是文件夹）：勾稽关系、数值、封面信息和正文。
 
     Check workbooks (or folders of them): arithmetic, values, metadata and text sections.
@@ -49,10 +70,15 @@ def check(files: tuple[str, ...], fmt: str, lang: str, strict: bool) -> None:
     Example:
         xltools check 鹤岗市科学技术局2021.xlsx
         xltools check 报送/ --format json > result.json
+        xltools check 报送/ --report 汇总情况.html
     """
     from xltools.check import check as run_check
     from xltools.render import exit_code, render_report, render_summary, to_json
 
+    if report_path is not None:
+        if not report_path.lower().endswith((".html", ".htm")):
+            _fail(f"--report 的文件必须以 .html 结尾：{report_path}")
+        _write_check_overview(files, report_path, jobs)
     reports = run_check(files)
     if not reports:
         _fail("没有找到 .xlsx/.xlsm 文件 / no workbook found in " + " ".join(files))
@@ -64,6 +90,31 @@ def check(files: tuple[str, ...], fmt: str, lang: str, strict: bool) -> None:
         if len(reports) > 1:
             click.echo(render_summary(reports, lang, strict))
     sys.exit(exit_code(reports, strict))
+
+
+def _progress(total: int, label: str) -> Any:
+    """A progress bar on stderr for long runs; silent when stderr is not a terminal."""
+    if total < 20 or not sys.stderr.isatty():
+        return None
+    return click.progressbar(length=total, label=label, file=sys.stderr, show_pos=True)
+
+
+def _write_check_overview(files: tuple[str, ...], path: str, jobs: int | None) -> None:
+    from xltools.collect import expand_workbooks, read_units
+    from xltools.overview import write_overview
+
+    paths = expand_workbooks(files)
+    bar = _progress(len(paths), "校验")
+    if bar is None:
+        units = read_units(paths, jobs)
+    else:
+        with bar:
+            units = read_units(paths, jobs, bar.update)
+    try:
+        write_overview(path, units, title="政府信息公开工作年度报告 校验情况")
+    except OSError as exc:
+        _fail(f"无法写入 {path}：{exc.strerror or exc}")
+    click.echo(f"已生成汇总情况网页 / overview: {path}", err=True)
 
 
 @cli.command()
@@ -144,20 +195,13 @@ def export(file: str, output: str | None, fmt: str | None, force: bool, overwrit
         xltools export 2021年报.xlsx -o 2021年报.pdf
         xltools export 2021年报.xlsx --format html --overwrite
     """
-    from xltools.atomic import OutputExists
     from xltools.export import ExportError
     from xltools.export import export as run_export
     from xltools.publish.pdf import PdfError
     from xltools.render import render_report
 
-    try:
+    with _could_not_run(ExportError, PdfError):
         result = run_export(file, output, fmt=fmt, force=force, overwrite=overwrite)
-    except (ExportError, PdfError) as exc:
-        _fail(str(exc))
-    except OutputExists as exc:
-        _fail(f"{exc} 已存在；如需覆盖请加 --overwrite / exists, use --overwrite")
-    except OSError as exc:
-        _fail(f"无法写入输出文件：{exc.strerror or exc} / cannot write the output")
     errors = result.report.tally("error")
     if result.report.findings:
         click.echo(render_report(result.report, lang), err=True)
@@ -172,6 +216,55 @@ def export(file: str, output: str | None, fmt: str | None, force: bool, overwrit
         click.echo("已导出 / exported:", err=True)
     click.echo(str(result.output))
     sys.exit(1 if errors else 0)
+
+
+@cli.command()
+@click.argument("inputs", nargs=-1, required=True)
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="汇总工作簿（.xlsx）")
+@click.option("--unit", required=True, help="汇总单位名称，如“××市人民政府” / the consolidating unit")
+@click.option("--year", required=True, type=int, help="年度 / report year")
+@click.option("--roster", type=click.Path(exists=True, dir_okay=False), help="报送名单（.csv/.xlsx）/ roster")
+@click.option("--include-invalid", is_flag=True, help="有错误的单位也计入（会标出）/ include units with errors")
+@click.option("--jobs", type=click.IntRange(min=1), help="并行进程数（默认：CPU 核数）/ parallel processes")
+@click.option("--annotate-dir", type=click.Path(file_okay=False),
+              help="为每个单位写一份带“校验结果”表的工作簿，用于退回修改 / annotated copies to send back")
+@click.option("--overwrite", is_flag=True, help="覆盖已有文件 / replace existing outputs")
+def consolidate(inputs: tuple[str, ...], output: str, unit: str, year: int, roster: str | None,
+                include_invalid: bool, jobs: int | None, annotate_dir: str | None, overwrite: bool) -> None:
+    """汇总各单位的工作簿（逐级汇总），生成本级的年度报告工作簿、汇总明细、报送情况和汇总情况网页。
+
+    Consolidate department (or county) workbooks into this level's report workbook, with the details behind
+    every number, the submission status of every unit and the office's overview page.
+
+    INPUTS are files, folders (searched recursively) or glob patterns.
+
+    \b
+    Example:
+        xltools consolidate 报送/ -o 全市汇总.xlsx --unit ××市人民政府 --year 2024 --roster 名单.csv
+        xltools consolidate 市本级.xlsx 县区/*.xlsx -o 全市.xlsx --unit ××市 --year 2024 --annotate-dir 退回/
+    """
+    from xltools.collect import expand_workbooks
+    from xltools.consolidate import STATUS_ZH, ConsolidateError, describe, overview_path
+    from xltools.consolidate import consolidate as run_consolidate
+    from xltools.roster import RosterError
+
+    bar = _progress(len(expand_workbooks(inputs)), "读取")
+    options: dict[str, Any] = {"unit": unit, "year": year, "roster": roster, "jobs": jobs, "overwrite": overwrite,
+                               "include_invalid": include_invalid, "annotate_dir": annotate_dir}
+    with _could_not_run(ConsolidateError, RosterError), bar or contextlib.nullcontext():
+        result = run_consolidate(inputs, output, progress=bar.update if bar else None, **options)
+
+    for entry in result.entries:
+        if entry.status != "included":
+            click.echo(describe(entry))
+    counts = "，".join(f"{STATUS_ZH[s]} {result.count(s)}" for s in STATUS_ZH if result.count(s))
+    click.echo(f"汇总：{counts}")
+    click.echo(f"已生成 {result.output}（汇总明细、报送情况、汇总构成工作表）和 {overview_path(result.output)}")
+    arithmetic = [f for f in result.report.findings if f.rule.startswith(("T3_", "T4_")) and f.severity == "error"]
+    if arithmetic:
+        click.echo(f"注意：汇总结果有 {len(arithmetic)} 个勾稽关系错误（来自计入的有错误单位），见 xltools check")
+    click.echo("下一步：在汇总工作簿的封面填写成文日期、在正文填写一、五、六部分，然后 xltools check / export。")
+    sys.exit(0 if result.clean else 1)
 
 
 @cli.command("import")
@@ -196,7 +289,6 @@ def import_(files: tuple[str, ...], output: str | None, out_dir: str | None, uni
         xltools import 2023年报.pdf -o 2023年报.xlsx
         xltools import 收到的报告/ --out-dir 工作簿/ --format json > 导入结果.json
     """
-    from xltools.atomic import OutputExists
     from xltools.importing import exit_code, expand_sources, import_file, import_files, render_text, to_json
 
     if level is not None and level not in ("部门", "乡镇街道", "县级政府", "市级政府", "汇总"):
@@ -209,11 +301,9 @@ def import_(files: tuple[str, ...], output: str | None, out_dir: str | None, uni
     if output is not None and not output.lower().endswith(".xlsx"):
         _fail(f"输出文件必须以 .xlsx 结尾：{output}")
     options: dict[str, Any] = {"unit": unit, "year": year, "level": level, "overwrite": overwrite}
-    try:
+    with _could_not_run():
         results = [import_file(sources[0], output, **options)] if output else import_files(sources, out_dir,
                                                                                            **options)
-    except OutputExists as exc:
-        _fail(f"{exc} 已存在；如需覆盖请加 --overwrite / exists, use --overwrite")
     if fmt == "json":
         _print_json(to_json(results))
     else:

@@ -49,6 +49,7 @@ def col_letters(index: int) -> str:
 _ADDR = re.compile(r"^\$?([A-Z]{1,3})\$?(\d+)$")
 
 
+@lru_cache(maxsize=8192)
 def parse_address(address: str) -> tuple[int, int]:
     """'D7' -> (6, 3), zero-based (row, column)."""
     m = _ADDR.match(address.upper())
@@ -67,6 +68,9 @@ def absolute(address: str) -> str:
     return f"${col_letters(col)}${row + 1}"
 
 
+_EMPTY: set[str] = set()
+
+
 class Grid:
     """A sheet's values (absolute, zero-based) with merged ranges resolved to their top-left value."""
 
@@ -79,6 +83,7 @@ class Grid:
                     self._origin[(r, c)] = (r0, c0)
         self._row_labels: dict[int, set[str]] = {}
         self._col_labels: dict[int, set[str]] = {}
+        self._indexed = False
 
     def raw(self, row: int, col: int) -> Any:
         if 0 <= row < len(self.rows) and 0 <= col < len(self.rows[row]):
@@ -89,23 +94,35 @@ class Grid:
         r, c = self._origin.get((row, col), (row, col))
         return self.raw(r, c)
 
-    def _labels(self, row: int | None, col: int | None) -> set[str]:
-        if row is not None:
-            cells = ((row, c) for c in range(len(self.rows[row]) if row < len(self.rows) else 0))
-        else:
-            assert col is not None
-            cells = ((r, col) for r in range(len(self.rows)))
-        return {n for n in (normalize_label(self.get(r, c)) for r, c in cells) if n}
+    def _index(self) -> None:
+        """Normalised labels per row and per column, in one pass (merged ranges count in every row and column
+        they cover)."""
+        rows: dict[int, set[str]] = {}
+        cols: dict[int, set[str]] = {}
+        for r, line in enumerate(self.rows):
+            for c, v in enumerate(line):
+                if isinstance(v, str) and v and (n := normalize_label(v)):
+                    rows.setdefault(r, set()).add(n)
+                    cols.setdefault(c, set()).add(n)
+        for (r, c), (r0, c0) in self._origin.items():
+            if (r, c) == (r0, c0) or not (n := normalize_label(self.raw(r0, c0))):
+                continue
+            if r < len(self.rows):
+                cols.setdefault(c, set()).add(n)
+                if c < len(self.rows[r]):
+                    rows.setdefault(r, set()).add(n)
+        self._row_labels, self._col_labels = rows, cols
+        self._indexed = True
 
     def row_labels(self, row: int) -> set[str]:
-        if row not in self._row_labels:
-            self._row_labels[row] = self._labels(row, None)
-        return self._row_labels[row]
+        if not self._indexed:
+            self._index()
+        return self._row_labels.get(row, _EMPTY)
 
     def col_labels(self, col: int) -> set[str]:
-        if col not in self._col_labels:
-            self._col_labels[col] = self._labels(None, col)
-        return self._col_labels[col]
+        if not self._indexed:
+            self._index()
+        return self._col_labels.get(col, _EMPTY)
 
     def text_near(self, row: int, col: int, *, left: bool) -> str:
         """The nearest non-empty text left of (or above) a cell, to show what is there instead."""
@@ -125,10 +142,18 @@ def check_labels(cell: CellSpec, grid: Grid, row: int, col: int) -> tuple[str, s
         if normalize_label(above) != normalize_label(heading):
             return heading, str(above).strip() if isinstance(above, str) and above.strip() else "（空）"
         return None
-    for label in cell.row:
-        if normalize_label(label) not in grid.row_labels(row):
-            return label, grid.text_near(row, col, left=True)
-    for label in cell.col:
-        if normalize_label(label) not in grid.col_labels(col):
-            return label, grid.text_near(row, col, left=False)
+    row_labels, col_labels = _normalized_labels(cell)
+    if not row_labels <= grid.row_labels(row):
+        label = next(x for x, n in zip(cell.row, map(normalize_label, cell.row), strict=True)
+                     if n not in grid.row_labels(row))
+        return label, grid.text_near(row, col, left=True)
+    if not col_labels <= grid.col_labels(col):
+        label = next(x for x, n in zip(cell.col, map(normalize_label, cell.col), strict=True)
+                     if n not in grid.col_labels(col))
+        return label, grid.text_near(row, col, left=False)
     return None
+
+
+@lru_cache(maxsize=4096)
+def _normalized_labels(cell: CellSpec) -> tuple[frozenset[str], frozenset[str]]:
+    return frozenset(map(normalize_label, cell.row)), frozenset(map(normalize_label, cell.col))

@@ -26,6 +26,7 @@ class RawBook(NamedTuple):
     cells: dict[str, RawCell]
     findings: tuple[Finding, ...] = ()
     properties: dict[str, str] = {}  # noqa: RUF012 (never mutated)
+    constituents: tuple[tuple[str, str], ...] = ()  # a consolidated workbook's units (name, code), from 汇总构成
 
 
 class ReadError(Exception):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import posixpath
 import zipfile
+from functools import lru_cache
 from typing import Any
 from xml.etree import ElementTree as ET
 
@@ -27,6 +28,7 @@ NS_CUSTOM = "{http://schemas.openxmlformats.org/officeDocument/2006/custom-prope
 PROP_TEMPLATE = "xltools.template"
 PROP_VERSION = "xltools.template_version"
 SUFFIXES = (".xlsx", ".xlsm")
+COMPOSITION_SHEET = "汇总构成"  # in consolidated workbooks: every unit counted in them, one row each
 
 
 def _xml(zf: zipfile.ZipFile, name: str) -> ET.Element | None:
@@ -36,6 +38,7 @@ def _xml(zf: zipfile.ZipFile, name: str) -> ET.Element | None:
         return None
 
 
+@lru_cache(maxsize=8192)
 def _split_ref(text: str) -> tuple[str, str] | None:
     """``'表三'!$D$5`` -> ('表三', 'D5'); None for ranges, #REF! and anything else."""
     if "!" not in text:
@@ -130,12 +133,41 @@ def read_workbook(path: str | os.PathLike[str]) -> RawBook:
             if name in sheet_names:
                 sheet = book.get_sheet_by_name(name)
                 grids[name] = Grid(sheet.to_python(skip_empty_area=False), sheet.merged_cell_ranges or [])
+        constituents = _constituents(book.get_sheet_by_name(COMPOSITION_SHEET).to_python()
+                                     if COMPOSITION_SHEET in sheet_names else [])
     except ReadError:
         raise
     except Exception as exc:  # calamine raises several types for damaged parts
         reason = f"工作簿内容无法读取（{type(exc).__name__}）：文件可能已损坏，请用 Excel/WPS 打开后另存"
         raise ReadError(reason) from None
-    return _collect(path, spec, version, pkg, grids)
+    return _collect(path, spec, version, pkg, grids)._replace(constituents=constituents)
+
+
+def _constituents(rows: list[list[Any]]) -> tuple[tuple[str, str], ...]:
+    """(unit, code) of each row of a 汇总构成 sheet, found by its header (单位, 代码)."""
+    if not rows:
+        return ()
+    header = [str(x).strip() for x in rows[0]]
+    if "单位" not in header:
+        return ()
+    u = header.index("单位")
+    c = header.index("代码") if "代码" in header else None
+    out = []
+    for row in rows[1:]:
+        unit = str(row[u]).strip() if u < len(row) else ""
+        code = str(row[c]).strip() if c is not None and c < len(row) else ""
+        if unit:
+            out.append((unit, code))
+    return tuple(out)
+
+
+def read_rows(path: str | os.PathLike[str]) -> list[list[Any]]:
+    """The first sheet of any .xlsx/.xlsm as rows of values (for rosters). Raises ReadError."""
+    try:
+        book = python_calamine.CalamineWorkbook.from_path(os.fspath(path))
+        return list(book.get_sheet_by_index(0).to_python())
+    except Exception as exc:  # calamine raises several types for damaged files
+        raise ReadError(f"无法读取工作簿（{type(exc).__name__}）") from None
 
 
 def _collect(path: str, spec: FormatSpec, version: int | None, pkg: _Package, grids: dict[str, Grid]) -> RawBook:

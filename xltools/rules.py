@@ -119,6 +119,17 @@ def expand(rule: RuleSpec) -> Iterator[dict[str, Any]]:
         yield {k: _fill(v, subst) for k, v in rule.params.items()}
 
 
+_EXPANDED: dict[tuple[str, str], list[dict[str, Any]]] = {}
+
+
+def _expanded(spec: FormatSpec, rule: RuleSpec) -> list[dict[str, Any]]:
+    """``expand`` once per process: a batch of thousands of workbooks runs the same rules."""
+    key = (spec.id, rule.id)
+    if key not in _EXPANDED:
+        _EXPANDED[key] = list(expand(rule))
+    return _EXPANDED[key]
+
+
 def _fill(value: Any, subst: dict[str, str]) -> Any:
     if isinstance(value, str):
         return value.format(**subst) if subst and "{" in value else value
@@ -135,6 +146,6 @@ def run_rules(spec: FormatSpec, values: Values) -> list[Finding]:
         if check is None:
             continue  # "builtin": raised by the reader and the value parser
         factory = FindingFactory(rule)
-        for params in expand(rule):
+        for params in _expanded(spec, rule):
             findings.extend(check(spec, factory, values, params))
     return findings

@@ -8,7 +8,8 @@ byte-identical on regeneration, and it can add form buttons and a VBA project fo
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from collections.abc import Iterable, Sequence
+from typing import Any, NamedTuple
 
 import xlsxwriter
 from xlsxwriter.format import Format
@@ -16,7 +17,7 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from xltools.document import ReportDocument
-from xltools.layout import absolute, parse_address
+from xltools.layout import absolute, col_letters, parse_address
 from xltools.reader import PROP_TEMPLATE, PROP_VERSION
 from xltools.rules import expand
 from xltools.spec import CellSpec, FormatSpec
@@ -138,8 +139,59 @@ def _conditional_formats(spec: FormatSpec, sheets: dict[str, Worksheet], fmt: Fo
                 sheets[c.sheet].conditional_format(c.address, {"type": "formula", "criteria": formula, "format": fmt})
 
 
-def write_workbook(spec: FormatSpec, path: str, doc: ReportDocument | None = None) -> None:
-    """Write the official workbook (blank when ``doc`` is None) to ``path``."""
+class DataSheet(NamedTuple):
+    """A plain table sheet added after the report sheets (consolidation details, submission status): a header
+    row, rows of values, optionally a last row of column sums (SUM formulas with their values cached)."""
+
+    name: str
+    header: list[str]
+    rows: Iterable[Sequence[Any]]
+    widths: dict[int, float] = {}  # noqa: RUF012 (never mutated)
+    sums_from: int | None = None  # first column that gets a 合计 (sum) row; None: no sums
+
+
+def _write_data_sheet(wb: Workbook, sheet: DataSheet, fmts: dict[str, Format]) -> None:
+    # Written in XlsxWriter's constant-memory mode (rows streamed to a temporary file): a city's details can be
+    # 20,000 rows × 200 columns. The mode is taken per worksheet when it is added; the report sheets above are
+    # written out of row order and must not use it.
+    wb.constant_memory = True
+    ws = wb.add_worksheet(sheet.name)
+    wb.constant_memory = False
+    for col, width in sheet.widths.items():
+        ws.set_column(col, col, width)
+    for col, text in enumerate(sheet.header):
+        ws.write_string(0, col, text, fmts["header"])
+    sums: list[float] = []
+    row = 0
+    for row, values in enumerate(sheet.rows, start=1):
+        for col, value in enumerate(values):
+            if value is None or value == "":
+                continue
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                ws.write_number(row, col, value)
+                if sheet.sums_from is not None and col >= sheet.sums_from:
+                    while len(sums) <= col:
+                        sums.append(0)
+                    sums[col] += value
+            else:
+                ws.write_string(row, col, str(value))
+    if sheet.sums_from is not None:
+        total_row = row + 1
+        ws.write_string(total_row, 0, "合计", fmts["header"])
+        for col in range(sheet.sums_from, len(sheet.header)):
+            letter = col_letters(col)
+            cached = sums[col] if col < len(sums) else 0
+            ws.write_formula(total_row, col, f"=SUM({letter}2:{letter}{total_row})", fmts["header"],
+                             round(cached, 6) if isinstance(cached, float) else cached)
+    ws.autofilter(0, 0, max(row, 1), len(sheet.header) - 1)
+    ws.freeze_panes(1, 1)
+    ws._opt_close()  # finish the streamed rows (XlsxWriter does this only for all-constant-memory workbooks)
+
+
+def write_workbook(spec: FormatSpec, path: str, doc: ReportDocument | None = None,
+                   data_sheets: Sequence[DataSheet] = (), properties: dict[str, str] | None = None) -> None:
+    """Write the official workbook (blank when ``doc`` is None) to ``path``, with ``data_sheets`` after the report
+    sheets and extra custom document ``properties``."""
     wb = xlsxwriter.Workbook(path, {"strings_to_numbers": False, "strings_to_formulas": False,
                                     "strings_to_urls": False})
     title = f"{doc.unit}{doc.year or ''}年政府信息公开工作年度报告" if doc and doc.unit else "政府信息公开工作年度报告"
@@ -149,6 +201,8 @@ def write_workbook(spec: FormatSpec, path: str, doc: ReportDocument | None = Non
     wb.set_properties(props)
     wb.set_custom_property(PROP_TEMPLATE, spec.id)
     wb.set_custom_property(PROP_VERSION, str(spec.template_version))
+    for key, value in (properties or {}).items():
+        wb.set_custom_property(key, value)
     fmts = _formats(wb)
     sheets: dict[str, Worksheet] = {}
     for sh in spec.sheets:
@@ -182,4 +236,6 @@ def write_workbook(spec: FormatSpec, path: str, doc: ReportDocument | None = Non
         wb.define_name(cell.name, f"='{cell.sheet}'!{absolute(cell.address)}")
     _conditional_formats(spec, sheets, fmts["error"])
     sheets[spec.sheets[0].name].activate()
+    for data in data_sheets:
+        _write_data_sheet(wb, data, fmts)
     wb.close()

@@ -16,6 +16,7 @@ from xml.etree import ElementTree as ET
 
 from xltools.extract.parse import Source
 from xltools.extract.tables import PICTURE, PLACEHOLDER
+from xltools.textfile import decode_text
 
 SUFFIXES = (".txt", ".html", ".htm", ".docx", ".pdf")
 _NUMERIC = re.compile(r"^\s*(\d+(\.\d+)?|[/／\-－—–]+)\s*$")
@@ -180,14 +181,8 @@ def read_source(path: str | Path) -> Source:
         return docx_source(path)
     if suffix not in SUFFIXES:
         raise SourceError(f"不支持的文件类型“{suffix or path.name}”（支持 .docx、.html/.htm、.pdf、.txt）")
-    raw = path.read_bytes()
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = raw.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
+    text = decode_text(path.read_bytes())
+    if text is None:
         raise SourceError("无法识别文件的文字编码（支持 UTF-8 和 GBK/GB18030）")
     if suffix in (".html", ".htm"):
         return html_source(text)
