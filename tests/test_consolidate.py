@@ -281,3 +281,29 @@ def test_progress_bar_on_a_terminal(tmp_path: Path) -> None:
     os.close(leader)
     assert proc.returncode == 0, proc.stdout.decode()
     assert "读取" in shown.decode(errors="replace") and "25/25" in shown.decode(errors="replace")
+
+
+@pytest.mark.parametrize("kind", ["xlsx", "gbk-csv"])
+def test_rosters_from_excel_and_from_chinese_windows_csv(tmp_path: Path, kind: str) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    department(inbox, "市教育局", code="113208000000000001")
+    department(inbox, "市民政局")
+    rows = [["单位", "统一社会信用代码", "层级", "上级"],
+            ["市教育局（名称不同，按代码对应）", "113208000000000001", "部门", "××市"],
+            ["市民政局", "", "部门", "××市"], ["市审计局", "", "部门", "××市"]]
+    if kind == "xlsx":
+        roster = tmp_path / "名单.xlsx"
+        wb = openpyxl.Workbook()
+        for row in rows:
+            wb.active.append(row)
+        wb.save(roster)
+    else:
+        roster = tmp_path / "名单.csv"
+        roster.write_bytes("\r\n".join(",".join(r) for r in rows).encode("gb18030"))
+    out = tmp_path / "全市.xlsx"
+    result = run("consolidate", inbox, "-o", out, "--unit", "××市", "--year", "2024", "--roster", roster)
+    assert result.returncode == 1
+    assert status_of(out) == {"已汇总": ["市教育局", "市民政局"], "未报送": ["市审计局"]}
+    parents = {r[0]: r[3] for r in sheet_rows(out, "报送情况")[1:]}
+    assert parents["市民政局"] == "××市"
