@@ -41,7 +41,7 @@ class ImportResult(NamedTuple):
 
     @property
     def sections_found(self) -> list[str]:
-        missing = {n.message for n in self.notes if n.kind == "missing"}
+        missing = {n.message for n in self.notes if n.kind == "missing" and n.message.startswith("没有找到“")}
         spec = load_spec()
         return [s.id for s in spec.sections if not any(s.title in m for m in missing)]
 
