@@ -61,27 +61,34 @@ def check_raw(raw: RawBook, today: dt.date | None = None) -> CheckReport:
 
 def check_file(path: str | os.PathLike[str], today: dt.date | None = None) -> CheckReport:
     """Check one workbook file."""
+    return read_and_check(path, today)[0]
+
+
+def read_and_check(path: str | os.PathLike[str], today: dt.date | None = None) -> tuple[CheckReport, RawBook | None]:
+    """Check one workbook file; also return what was read (None when it could not be read). Never raises."""
     from xltools.reader import read_workbook  # the only reader of files
 
     try:
         raw = read_workbook(path)
     except ReadError as exc:
-        return CheckReport(str(path), reason=str(exc))
+        return CheckReport(str(path), reason=str(exc)), None
     except OSError as exc:
-        return CheckReport(str(path), reason=f"无法打开文件：{exc.strerror or exc}")
+        return CheckReport(str(path), reason=f"无法打开文件：{exc.strerror or exc}"), None
     except Exception as exc:  # a workbook must never crash a batch; say what happened instead
-        return CheckReport(str(path), reason=f"读取时出现意外错误（{type(exc).__name__}: {exc}），请报告此问题")
-    return check_raw(raw, today)
+        return CheckReport(str(path), reason=f"读取时出现意外错误（{type(exc).__name__}: {exc}），请报告此问题"), None
+    return check_raw(raw, today), raw
 
 
-def expand_inputs(inputs: Iterable[str]) -> Iterator[str]:
-    """Files as given; folders become the .xlsx/.xlsm files inside them (recursively, sorted)."""
+def expand_inputs(inputs: Iterable[str], suffixes: tuple[str, ...] | None = None) -> Iterator[str]:
+    """Files as given; folders become the files inside them with one of ``suffixes`` (default: workbooks),
+    recursively and sorted, leaving out Office lock files (~$…) and hidden files."""
     from xltools.reader import SUFFIXES
 
+    wanted = suffixes or SUFFIXES
     for item in inputs:
         if os.path.isdir(item):
             found = [os.path.join(root, f) for root, _, files in os.walk(item) for f in files
-                     if f.lower().endswith(SUFFIXES) and not f.startswith("~$")]
+                     if f.lower().endswith(wanted) and not f.startswith(("~$", "."))]
             yield from sorted(found)
         else:
             yield item

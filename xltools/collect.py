@@ -9,9 +9,8 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import NamedTuple
 
-from xltools.check import CheckReport, check_raw
+from xltools.check import CheckReport, read_and_check
 from xltools.findings import Finding, Number
-from xltools.rawbook import ReadError
 from xltools.spec import load_spec
 
 Progress = Callable[[int], None]  # called with how many files were just finished
@@ -65,19 +64,13 @@ def unit_from_report(report: CheckReport, digest: str = "",
 
 def read_unit(path: str) -> UnitResult:
     """Read and check one workbook. Never raises."""
-    from xltools.reader import read_workbook
-
     try:
         with open(path, "rb") as fh:
             digest = hashlib.sha256(fh.read()).hexdigest()
-        raw = read_workbook(path)
-        return unit_from_report(check_raw(raw), digest, raw.constituents)
-    except ReadError as exc:
-        return UnitResult(path, reason=str(exc))
-    except OSError as exc:
-        return UnitResult(path, reason=f"无法打开文件：{exc.strerror or exc}")
-    except Exception as exc:  # one strange file must not stop a city's consolidation
-        return UnitResult(path, reason=f"读取时出现意外错误（{type(exc).__name__}: {exc}），请报告此问题")
+    except OSError:
+        digest = ""  # read_and_check says why the file cannot be opened
+    report, raw = read_and_check(path)
+    return unit_from_report(report, digest, raw.constituents if raw is not None else ())
 
 
 def read_units(paths: Sequence[str], jobs: int | None = None, progress: Progress | None = None) -> list[UnitResult]:

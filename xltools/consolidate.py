@@ -96,10 +96,12 @@ def decide(results: Sequence[UnitResult], year: int, include_invalid: bool = Fal
         if not r.readable:
             entries.append(Entry("unreadable", r, r.reason or ""))
         elif r.year != year:
-            entries.append(Entry("wrong_year", r, f"报告年度为 {r.year or '（未填写）'}，汇总年度为 {year}"))
+            entries.append(Entry("wrong_year", r, f"报告年度为 {r.year or '（未填写）'}，汇总年度为 {year}；"
+                                 "请核对封面的年度，或请该单位重新报送"))
         elif r.errors and not include_invalid:
-            entries.append(Entry("rejected", r, f"{r.errors} 个错误：" + "；".join(
-                f"{f.where} {f.rule}" for f in r.findings if f.severity == "error")[:300]))
+            where = "；".join(f"{f.where} {f.rule}" for f in r.findings if f.severity == "error")[:300]
+            entries.append(Entry("rejected", r, f"{r.errors} 个错误：{where}。请该单位修改后重新报送"
+                                 "（--annotate-dir 可生成带校验结果的工作簿发回）"))
         else:
             candidates.append(r)
     kept: list[UnitResult] = []
@@ -128,9 +130,11 @@ def decide(results: Sequence[UnitResult], year: int, include_invalid: bool = Fal
         shared = [sm for name, code in r.constituents for k in (("name", unit_key(name)), ("code", code)) if k[1]
                   for sm in by_leaf.get(k, []) if sm is not r]
         if inside:
-            entries.append(Entry("double_counted", r, f"已包含在“{inside[0].unit}”的汇总（{inside[0].file}）中"))
+            entries.append(Entry("double_counted", r,
+                                 f"已包含在“{inside[0].unit}”的汇总（{inside[0].file}）中，不再单独计入"))
         elif shared:
-            entries.append(Entry("double_counted", r, f"与“{shared[0].unit}”的汇总包含相同的单位"))
+            entries.append(Entry("double_counted", r, f"与“{shared[0].unit}”的汇总包含相同的单位；"
+                                 "请核对两份汇总的汇总构成，去掉重复的单位后重新汇总"))
         else:
             counted.append(r)
     if roster is not None:
@@ -165,7 +169,7 @@ def _match_roster(counted: list[UnitResult], entries: list[Entry], roster: Seque
         entry = (by_code.get(r.code) if r.code else None) or by_name.get(unit_key(r.unit))
         if entry is not None:
             matched.add(entry.unit)
-    entries.extend(Entry("missing", None, "没有收到报告", e) for e in roster if e.unit not in matched)
+    entries.extend(Entry("missing", None, "没有收到报告，请催报", e) for e in roster if e.unit not in matched)
     return on_roster
 
 

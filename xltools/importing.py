@@ -7,13 +7,12 @@ published: ``check`` then finds its errors. The imported workbook is checked, so
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from xltools.atomic import OutputExists
-from xltools.check import check_file
+from xltools.check import check_file, expand_inputs
 from xltools.document import ReportDocument
 from xltools.extract.parse import parse_report
 from xltools.extract.sources import SUFFIXES, SourceError, read_source
@@ -106,12 +105,7 @@ def import_file(path: str | Path, output: str | Path | None = None, *, unit: str
 
 def expand_sources(inputs: Iterable[str]) -> Iterator[str]:
     """Files as given; folders become the report files inside them (recursively, sorted)."""
-    for item in inputs:
-        if os.path.isdir(item):
-            yield from sorted(os.path.join(root, f) for root, _, files in os.walk(item) for f in files
-                              if f.lower().endswith(SUFFIXES) and not f.startswith(("~$", ".")))
-        else:
-            yield item
+    return expand_inputs(inputs, SUFFIXES)
 
 
 def import_files(inputs: Iterable[str], out_dir: str | Path | None = None, **options: Any) -> list[ImportResult]:

@@ -16,6 +16,7 @@ _T2_2019 = re.compile(r"本年新制作数量|本年新公开数量|对外公开
 _OTHER_SUBROWS = re.compile(r"无正当理由逾期不补正|逾期未按收费通知")
 
 Values = dict[str, Number | None]
+LEFT_EMPTY = "单元格留空，请对照原文填写"
 
 
 def _labels(spec: FormatSpec, prefix: str, rows: list[str]) -> list[str]:
@@ -50,7 +51,7 @@ def read_t2(spec: FormatSpec, text: str, values: Values, notes: list[Note]) -> N
         _name, ids = rows[r]
         numbers, why = read_row(g.tokens, len(ids), None)
         if numbers is None:
-            notes.append(Note("ambiguous", tuple(ids), f"表二“{labels[r]}”：{why}，单元格留空", source_of(g)))
+            notes.append(Note("ambiguous", tuple(ids), f"表二“{labels[r]}”：{why}，{LEFT_EMPTY}", source_of(g)))
             continue
         _store(values, ids, numbers, g, notes)
 
@@ -77,7 +78,7 @@ def read_t3(spec: FormatSpec, text: str, values: Values, notes: list[Note]) -> N
         numbers, why = read_row(g.tokens, len(columns), len(columns))
         if numbers is None:
             ambiguous[rows[r]] = g
-            notes.append(Note("ambiguous", tuple(ids), f"表三“{labels[r]}”：{why}，单元格留空", source_of(g)))
+            notes.append(Note("ambiguous", tuple(ids), f"表三“{labels[r]}”：{why}，{LEFT_EMPTY}", source_of(g)))
             continue
         if why == "extra":
             notes.append(Note("extra", tuple(ids), f"表三“{labels[r]}”：行中多出的数字（可能是页码）未导入",
@@ -171,6 +172,6 @@ def read_t4(spec: FormatSpec, text: str, values: Values, notes: list[Note]) -> N
     g = runs[-1]
     numbers, why = read_row(g.tokens, len(ids), 5)
     if numbers is None:
-        notes.append(Note("ambiguous", tuple(ids), f"表四：{why}，单元格留空", source_of(g)))
+        notes.append(Note("ambiguous", tuple(ids), f"表四：{why}，{LEFT_EMPTY}", source_of(g)))
         return
     _store(values, ids, numbers, g, notes)

@@ -32,7 +32,7 @@ def _note_unplaced_rows(spec: FormatSpec, table: str, values: dict[str, Number |
     if values.keys() & {c.id for c in spec.number_cells if c.id.startswith(table + ".")}:
         for label, ids in rows.items():
             notes.append(Note("missing", tuple(ids), f"{spec.tables[table]['sheet']}“{label}”：没有找到这一行的"
-                              "数字，单元格留空"))
+                              "数字，单元格留空，请对照原文填写"))
 
 
 def parse_report(spec: FormatSpec, source: Source, unit: str | None = None, year: int | None = None
