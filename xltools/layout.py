@@ -68,6 +68,22 @@ def absolute(address: str) -> str:
     return f"${col_letters(col)}${row + 1}"
 
 
+@lru_cache(maxsize=8192)
+def split_ref(text: str) -> tuple[str, str] | None:
+    """``'表三'!$D$5`` -> ('表三', 'D5'); None for ranges, #REF! and anything else."""
+    if "!" not in text:
+        return None
+    sheet, _, addr = text.strip().lstrip("=").rpartition("!")
+    if sheet.startswith("'") and sheet.endswith("'"):
+        sheet = sheet[1:-1].replace("''", "'")
+    addr = addr.replace("$", "")
+    try:
+        parse_address(addr)
+    except ValueError:
+        return None
+    return sheet, addr
+
+
 _EMPTY: set[str] = set()
 
 

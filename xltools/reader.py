@@ -10,23 +10,19 @@ from __future__ import annotations
 import os
 import posixpath
 import zipfile
-from functools import lru_cache
 from typing import Any
 from xml.etree import ElementTree as ET
 
 import python_calamine
 
-from xltools.findings import CellRef, Finding, FindingFactory
-from xltools.layout import Grid, check_labels, parse_address
-from xltools.rawbook import RawBook, RawCell, ReadError
-from xltools.spec import DEFAULT_FORMAT, FormatSpec, load_spec
+from xltools.layout import Grid, split_ref
+from xltools.locate import locate_cells, spec_of
+from xltools.rawbook import RawBook, ReadError
 
 NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 NS_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 NS_CUSTOM = "{http://schemas.openxmlformats.org/officeDocument/2006/custom-properties}"
-PROP_TEMPLATE = "xltools.template"
-PROP_VERSION = "xltools.template_version"
 SUFFIXES = (".xlsx", ".xlsm")
 COMPOSITION_SHEET = "汇总构成"  # in consolidated workbooks: every unit counted in them, one row each
 
@@ -36,22 +32,6 @@ def _xml(zf: zipfile.ZipFile, name: str) -> ET.Element | None:
         return ET.fromstring(zf.read(name))
     except KeyError:
         return None
-
-
-@lru_cache(maxsize=8192)
-def _split_ref(text: str) -> tuple[str, str] | None:
-    """``'表三'!$D$5`` -> ('表三', 'D5'); None for ranges, #REF! and anything else."""
-    if "!" not in text:
-        return None
-    sheet, _, addr = text.strip().lstrip("=").rpartition("!")
-    if sheet.startswith("'") and sheet.endswith("'"):
-        sheet = sheet[1:-1].replace("''", "'")
-    addr = addr.replace("$", "")
-    try:
-        parse_address(addr)
-    except ValueError:
-        return None
-    return sheet, addr
 
 
 class _Package:
@@ -72,7 +52,7 @@ class _Package:
         self.names: dict[str, tuple[str, str]] = {}
         for dn in book.iter(f"{NS_MAIN}definedName"):
             name = dn.get("name", "")
-            target = _split_ref(dn.text or "")
+            target = split_ref(dn.text or "")
             if dn.get("localSheetId") is None and target:
                 self.names[name] = target
         self.sheet_parts: dict[str, str] = {}
@@ -101,16 +81,6 @@ class _Package:
         return found
 
 
-def _format_of(pkg: _Package) -> tuple[FormatSpec, int | None]:
-    format_id = pkg.properties.get(PROP_TEMPLATE) or DEFAULT_FORMAT
-    try:
-        spec = load_spec(format_id)
-    except KeyError:
-        raise ReadError(f"工作簿使用未知的报告格式“{format_id}”，请升级 xltools") from None
-    version = pkg.properties.get(PROP_VERSION)
-    return spec, int(version) if version and version.isdigit() else None
-
-
 def read_workbook(path: str | os.PathLike[str]) -> RawBook:
     """Read a workbook file. Raises ReadError (one-line Chinese reason) when it is not a report workbook."""
     path = os.fspath(path)
@@ -120,7 +90,7 @@ def read_workbook(path: str | os.PathLike[str]) -> RawBook:
     if suffix not in SUFFIXES:
         raise ReadError(f"不支持 {suffix or '无扩展名'} 文件：请提供 .xlsx 或 .xlsm 工作簿")
     pkg = _Package(path)
-    spec, version = _format_of(pkg)
+    spec, version = spec_of(pkg.properties)
     try:
         book = python_calamine.CalamineWorkbook.from_path(path)
         sheet_names = set(book.sheet_names)
@@ -140,7 +110,8 @@ def read_workbook(path: str | os.PathLike[str]) -> RawBook:
     except Exception as exc:  # calamine raises several types for damaged parts
         reason = f"工作簿内容无法读取（{type(exc).__name__}）：文件可能已损坏，请用 Excel/WPS 打开后另存"
         raise ReadError(reason) from None
-    return _collect(path, spec, version, pkg, grids)._replace(constituents=constituents)
+    raw = locate_cells(path, spec, version, pkg.names, grids, pkg.formulas, pkg.properties)
+    return raw._replace(constituents=constituents)
 
 
 def _constituents(rows: list[list[Any]]) -> tuple[tuple[str, str], ...]:
@@ -168,43 +139,3 @@ def read_rows(path: str | os.PathLike[str]) -> list[list[Any]]:
         return list(book.get_sheet_by_index(0).to_python())
     except Exception as exc:  # calamine raises several types for damaged files
         raise ReadError(f"无法读取工作簿（{type(exc).__name__}）") from None
-
-
-def _collect(path: str, spec: FormatSpec, version: int | None, pkg: _Package, grids: dict[str, Grid]) -> RawBook:
-    findings: list[Finding] = []
-    cells: dict[str, RawCell] = {}
-    missing_sheets: set[str] = set()
-    moved = FindingFactory(spec.rule("LAYOUT_NAME_MOVED"))
-    mismatch = FindingFactory(spec.rule("LAYOUT_LABEL_MISMATCH"))
-    blanks: dict[str, list[tuple[str, str]]] = {}
-    for cell in spec.cells:
-        sheet, address = cell.sheet, cell.address
-        target = pkg.names.get(cell.name)
-        if target and target[0] in grids:
-            sheet, address = target
-        else:
-            findings.append(moved.make((CellRef.of(cell),), expected=cell.name, actual=cell.ref))
-        grid = grids.get(sheet)
-        if grid is None:
-            missing_sheets.add(sheet)
-            continue
-        row, col = parse_address(address)
-        bad = check_labels(cell, grid, row, col)
-        if bad:
-            findings.append(mismatch.make((CellRef(cell.id, sheet, address, cell.row_label, cell.col_label),),
-                                          expected=bad[0], actual=bad[1]))
-            continue
-        value: Any = grid.raw(row, col)
-        if value == "":
-            value = None
-            blanks.setdefault(sheet, []).append((cell.id, address))
-        cells[cell.id] = RawCell(value, address)
-    for sheet, items in blanks.items():  # only blank cells can be formulas without a cached value
-        formulas = pkg.formulas(sheet)
-        for cell_id, address in items:
-            if address in formulas:
-                cells[cell_id] = RawCell(None, address, formulas[address])
-    gone = FindingFactory(spec.rule("LAYOUT_SHEET_MISSING"))
-    findings.extend(gone.make(sheet=name) for name in sorted(missing_sheets))
-    return RawBook(path, spec.id, version, cells, tuple(findings), dict(pkg.properties))
-

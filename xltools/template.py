@@ -18,7 +18,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from xltools.document import ReportDocument
 from xltools.layout import absolute, col_letters, parse_address
-from xltools.reader import PROP_TEMPLATE, PROP_VERSION
+from xltools.locate import PROP_TEMPLATE, PROP_VERSION
 from xltools.rules import expand
 from xltools.spec import CellSpec, FormatSpec
 

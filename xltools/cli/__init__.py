@@ -7,7 +7,7 @@ import contextlib
 import json
 import sys
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -17,7 +17,7 @@ from xltools.rawbook import ReadError
 EXIT_HELP = "退出码 / exit codes: 0 无错误 no errors · 1 发现错误 errors found · 2 无法运行 could not run."
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     click.echo(f"xltools: {message}", err=True)
     sys.exit(2)
 
@@ -60,8 +60,13 @@ def cli() -> None:
 @click.option("--report", "report_path", type=click.Path(dir_okay=False),
               help="另写一个汇总情况网页（.html）/ also write the office's overview page")
 @click.option("--jobs", type=click.IntRange(min=1), help="并行进程数（默认：CPU 核数）/ parallel processes")
+@click.option("--annotate", "annotate_path", type=click.Path(dir_okay=False),
+              help="另存一份带“校验结果”工作表和问题标记的工作簿（单个文件）/ write a flagged copy")
+@click.option("--in-place", is_flag=True,
+              help="把校验结果和标记直接写进原工作簿（先备份）/ annotate the file itself, after a backup")
+@click.option("--overwrite", is_flag=True, help="覆盖已有的 --annotate 文件 / replace an existing copy")
 def check(files: tuple[str, ...], fmt: str, lang: str, strict: bool, report_path: str | None,
-          jobs: int | None) -> None:
+          jobs: int | None, annotate_path: str | None, in_place: bool, overwrite: bool) -> None:
     """校验一个或多个工作簿（也可以是文件夹）：勾稽关系、数值、封面信息和正文。
 
     Check workbooks (or folders of them): arithmetic, values, metadata and text sections.
@@ -71,10 +76,15 @@ def check(files: tuple[str, ...], fmt: str, lang: str, strict: bool, report_path
         xltools check 鹤岗市科学技术局2021.xlsx
         xltools check 报送/ --format json > result.json
         xltools check 报送/ --report 汇总情况.html
+        xltools check 2021年报.xlsx --annotate 2021年报-校验结果.xlsx
     """
     from xltools.check import check as run_check
     from xltools.render import exit_code, render_report, render_summary, to_json
 
+    if annotate_path is not None or in_place:
+        from xltools.cli.workbook import annotate_one
+
+        annotate_one(files, annotate_path, in_place, overwrite, fmt, lang, strict)
     if report_path is not None:
         if not report_path.lower().endswith((".html", ".htm")):
             _fail(f"--report 的文件必须以 .html 结尾：{report_path}")
@@ -325,6 +335,11 @@ def rules(lang: str) -> None:
     from xltools.catalogue import rules_markdown
 
     click.echo(rules_markdown(lang), nl=False)
+
+
+from xltools.cli import workbook as _workbook  # noqa: E402  (registers fill and clear-flags)
+
+__all__ = ["_workbook", "cli", "main"]
 
 
 def main() -> None:

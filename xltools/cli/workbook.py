@@ -1,0 +1,114 @@
+"""The buttons' headless twins: ``fill``, ``clear-flags`` and ``check --annotate`` (for WPS, LibreOffice and
+servers, where the workbook buttons do not run)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import click
+
+from xltools.cli import _could_not_run, _fail, _print_json, cli
+from xltools.rawbook import ReadError
+
+if TYPE_CHECKING:
+    from xltools.actions import Outcome
+    from xltools.headless import Edited
+    from xltools.port import WorkbookPort
+
+
+def _run(file: str, action: Callable[[WorkbookPort], Outcome], label: str, output: str | None, in_place: bool,
+         overwrite: bool) -> Edited:
+    from xltools.headless import edit_file
+
+    with _could_not_run(ReadError):
+        return edit_file(file, action, label, output=output, in_place=in_place, overwrite=overwrite)
+    sys.exit(2)  # not reached: _could_not_run exits
+
+
+def _report_written(edited: Edited) -> None:
+    click.echo(edited.outcome.message)
+    if edited.backup is not None:
+        click.echo(f"已修改原文件 {edited.output}，修改前的文件备份为 {edited.backup}", err=True)
+    else:
+        click.echo(f"已写入 {edited.output}（原文件未改动）", err=True)
+
+
+@cli.command()
+@click.argument("file", type=click.Path())
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
+              help="输出文件（默认：<原文件名>-已填合计.xlsx，原文件不动）/ output workbook")
+@click.option("--in-place", is_flag=True, help="直接修改原文件（先备份）/ edit the file itself, after a backup")
+@click.option("--overwrite", is_flag=True, help="覆盖已有的输出文件 / replace an existing output")
+def fill(file: str, output: str | None, in_place: bool, overwrite: bool) -> None:
+    """填充合计：按分项计算并填写所有合计单元格（与工作簿里的“填充合计”按钮相同）。
+
+    Fill every total cell from its parts (the 填充合计 button, headless). 表三 总计 column and （七）总计 row,
+    表四 总计. Blank parts count as 0. Exit code 1 when the filled workbook still has errors.
+
+    \b
+    Example:
+        xltools fill 2021年报.xlsx
+        xltools fill 2021年报.xlsm -o 2021年报-合计.xlsm
+        xltools fill 2021年报.xlsx --in-place
+    """
+    from xltools.actions import fill_totals
+
+    edited = _run(file, fill_totals, "已填合计", output, in_place, overwrite)
+    _report_written(edited)
+    errors = edited.report.tally("error")
+    if errors:
+        click.echo(f"填充后仍有 {errors} 个错误，请运行 xltools check {edited.output} 查看", err=True)
+    sys.exit(1 if errors else 0)
+
+
+@cli.command("clear-flags")
+@click.argument("file", type=click.Path())
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
+              help="输出文件（默认：<原文件名>-已清除标记.xlsx，原文件不动）/ output workbook")
+@click.option("--in-place", is_flag=True, help="直接修改原文件（先备份）/ edit the file itself, after a backup")
+@click.option("--overwrite", is_flag=True, help="覆盖已有的输出文件 / replace an existing output")
+def clear_flags(file: str, output: str | None, in_place: bool, overwrite: bool) -> None:
+    """清除标记：恢复被标记单元格原来的底色和批注（与“清除标记”按钮相同）。
+
+    Remove the flags left by check --annotate or the 标记问题 button, restoring each cell's own fill and note.
+
+    \b
+    Example:
+        xltools clear-flags 2021年报-校验结果.xlsx -o 2021年报.xlsx
+        xltools clear-flags 2021年报.xlsx --in-place
+    """
+    from xltools.actions import RESULTS_SHEET
+    from xltools.actions import clear_flags as run_clear
+
+    def action(port: WorkbookPort) -> Outcome:
+        outcome = run_clear(port)
+        port.delete_sheet(RESULTS_SHEET)
+        return outcome
+
+    edited = _run(file, action, "已清除标记", output, in_place, overwrite)
+    _report_written(edited)
+
+
+def annotate_one(files: tuple[str, ...], output: str | None, in_place: bool, overwrite: bool, fmt: str, lang: str,
+                 strict: bool) -> None:
+    """``check FILE --annotate OUT``: the normal check output, plus the annotated copy."""
+    from xltools.actions import annotate, check_port
+    from xltools.render import exit_code, render_report, to_json
+
+    if len(files) != 1:
+        _fail("--annotate/--in-place 只能用于一个工作簿；一批工作簿请用 xltools consolidate --annotate-dir")
+    if output is None and not in_place:
+        _fail("请用 --annotate 给出输出文件，或用 --in-place 写回原文件")
+    edited = _run(files[0], lambda port: annotate(port, check_port(port)), "校验结果", output, in_place, overwrite)
+    report = edited.report._replace(file=files[0])
+    if fmt == "json":
+        _print_json(to_json([report], strict))
+    else:
+        click.echo(render_report(report, lang, strict))
+    if edited.backup is not None:
+        click.echo(f"已把校验结果和标记写入 {edited.output}，修改前的文件备份为 {edited.backup}", err=True)
+    else:
+        click.echo(f"已写入 {edited.output}：“校验结果”工作表列出全部问题，问题单元格已标色并加批注", err=True)
+    sys.exit(exit_code([report], strict))
