@@ -27,6 +27,23 @@ def _run(file: str, action: Callable[[WorkbookPort], Outcome], label: str, outpu
     sys.exit(2)  # not reached: _could_not_run exits
 
 
+def _edit_options(label: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """FILE, -o/--output, --in-place and --overwrite, shared by the commands that edit a workbook."""
+
+    def decorate(fn: Callable[..., None]) -> Callable[..., None]:
+        for option in reversed((
+            click.argument("file", type=click.Path()),
+            click.option("-o", "--output", type=click.Path(dir_okay=False),
+                         help=f"输出文件（默认：<原文件名>-{label}.xlsx，原文件不动）/ output workbook"),
+            click.option("--in-place", is_flag=True, help="直接修改原文件（先备份）/ edit in place, backup first"),
+            click.option("--overwrite", is_flag=True, help="覆盖已有的输出文件 / replace an existing output"),
+        )):
+            fn = option(fn)
+        return fn
+
+    return decorate
+
+
 def _report_written(edited: Edited) -> None:
     click.echo(edited.outcome.message)
     if edited.backup is not None:
@@ -36,11 +53,7 @@ def _report_written(edited: Edited) -> None:
 
 
 @cli.command()
-@click.argument("file", type=click.Path())
-@click.option("-o", "--output", type=click.Path(dir_okay=False),
-              help="输出文件（默认：<原文件名>-已填合计.xlsx，原文件不动）/ output workbook")
-@click.option("--in-place", is_flag=True, help="直接修改原文件（先备份）/ edit the file itself, after a backup")
-@click.option("--overwrite", is_flag=True, help="覆盖已有的输出文件 / replace an existing output")
+@_edit_options("已填合计")
 def fill(file: str, output: str | None, in_place: bool, overwrite: bool) -> None:
     """填充合计：按分项计算并填写所有合计单元格（与工作簿里的“填充合计”按钮相同）。
 
@@ -64,11 +77,7 @@ def fill(file: str, output: str | None, in_place: bool, overwrite: bool) -> None
 
 
 @cli.command("clear-flags")
-@click.argument("file", type=click.Path())
-@click.option("-o", "--output", type=click.Path(dir_okay=False),
-              help="输出文件（默认：<原文件名>-已清除标记.xlsx，原文件不动）/ output workbook")
-@click.option("--in-place", is_flag=True, help="直接修改原文件（先备份）/ edit the file itself, after a backup")
-@click.option("--overwrite", is_flag=True, help="覆盖已有的输出文件 / replace an existing output")
+@_edit_options("已清除标记")
 def clear_flags(file: str, output: str | None, in_place: bool, overwrite: bool) -> None:
     """清除标记：恢复被标记单元格原来的底色和批注（与“清除标记”按钮相同）。
 
