@@ -12,8 +12,9 @@ from helpers import EXAMPLE_XLSX, REPO, run
 COMMANDS = ["check", "new", "dump", "rules", "export", "import", "consolidate"]
 FENCES = {"click": "cli/", "python_calamine": "reader.py", "xlsxwriter": "template.py",
           "docx": "publish/docx_writer.py", "lxml": "publish/docx_writer.py", "jinja2": "templating.py",
-          "pdfplumber": "extract/pdf_text.py", "pdfminer": "extract/pdf_text.py", "openpyxl": "book.py"}
-FORBIDDEN = ("xlwings", "playwright")
+          "pdfplumber": "extract/pdf_text.py", "pdfminer": "extract/pdf_text.py", "openpyxl": "book.py",
+          "xlwings": "xlwings_port.py", "pyopenvba": "vba_project.py"}
+FORBIDDEN = ("playwright",)
 
 
 def test_rules_catalogue_is_generated_from_the_spec() -> None:

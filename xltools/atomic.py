@@ -13,6 +13,16 @@ class OutputExists(FileExistsError):
     pass
 
 
+def _mode_for(target: Path) -> int:
+    """The replaced file's permissions, or what a new file gets under the umask (mkstemp makes 0600)."""
+    try:
+        return target.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
 @contextlib.contextmanager
 def atomic_output(target: str | Path, overwrite: bool = False) -> Iterator[str]:
     """Yield a temporary path to write; on success it replaces ``target`` in one step. Never leaves a partial
@@ -25,6 +35,7 @@ def atomic_output(target: str | Path, overwrite: bool = False) -> Iterator[str]:
     os.close(fd)
     try:
         yield tmp
+        os.chmod(tmp, _mode_for(target))
         os.replace(tmp, target)
     finally:
         with contextlib.suppress(FileNotFoundError):

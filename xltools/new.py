@@ -13,9 +13,9 @@ from xltools.spec import DEFAULT_FORMAT, FormatSpec, load_spec
 TEMPLATE_DIRS = (Path(__file__).parent / "workbook_templates", Path(__file__).parent.parent / "workbook_templates")
 
 
-def template_path(format_id: str = DEFAULT_FORMAT) -> Path:
-    """The shipped blank workbook of a format (inside the wheel, or in the source tree)."""
-    name = f"{format_id}.xlsx"
+def template_path(format_id: str = DEFAULT_FORMAT, macro: bool = False) -> Path:
+    """The shipped blank workbook of a format (inside the wheel, or in the source tree); the .xlsm with ``macro``."""
+    name = f"{format_id}.xlsm" if macro else f"{format_id}.xlsx"
     for folder in TEMPLATE_DIRS:
         if (folder / name).is_file():
             return folder / name
@@ -33,14 +33,18 @@ def load_document(path: str | Path) -> tuple[FormatSpec, ReportDocument]:
 
 def new(output: str | Path, *, unit: str | None = None, year: int | None = None,
         data: str | Path | dict[str, Any] | None = None, overwrite: bool = False,
-        format_id: str = DEFAULT_FORMAT) -> Path:
-    """Write a new official workbook to ``output`` (.xlsx). ``data`` is a JSON document (path or dict) to fill
-    it from; ``unit``/``year`` override the document's. Returns the path written."""
+        format_id: str = DEFAULT_FORMAT, macro: bool = False) -> Path:
+    """Write a new official workbook to ``output`` (.xlsx; .xlsm with buttons when ``macro``). ``data`` is a JSON
+    document (path or dict) to fill it from; ``unit``/``year`` override the document's. Returns the path
+    written."""
+    from xltools.macro import MacroParts, shipped_vba_project
     from xltools.template import write_workbook
 
     output = Path(output)
-    if output.suffix.lower() != ".xlsx":
-        raise DocumentError([f"输出文件必须以 .xlsx 结尾：{output.name}"])
+    suffix = ".xlsm" if macro else ".xlsx"
+    if output.suffix.lower() != suffix:
+        raise DocumentError([f"输出文件必须以 {suffix} 结尾：{output.name}"
+                             + ("（带按钮的工作簿请加 --macro）" if output.suffix.lower() == ".xlsm" else "")])
     doc: ReportDocument | None = None
     if data is not None:
         spec, doc = load_document(data) if not isinstance(data, dict) else parse_document(data)
@@ -50,6 +54,7 @@ def new(output: str | Path, *, unit: str | None = None, year: int | None = None,
         base = doc or ReportDocument(spec.id)
         doc = ReportDocument(spec.id, unit if unit is not None else base.unit,
                              year if year is not None else base.year, base.meta, base.values, base.texts)
+    parts = MacroParts(shipped_vba_project(spec.id)) if macro else None
     with atomic_output(output, overwrite) as tmp:
-        write_workbook(spec, tmp, doc)
+        write_workbook(spec, tmp, doc, macro=parts)
     return output

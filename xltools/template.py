@@ -8,8 +8,9 @@ byte-identical on regeneration, and it can add form buttons and a VBA project fo
 from __future__ import annotations
 
 import datetime as dt
+import io
 from collections.abc import Iterable, Sequence
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import xlsxwriter
 from xlsxwriter.format import Format
@@ -21,6 +22,9 @@ from xltools.layout import absolute, col_letters, parse_address
 from xltools.locate import PROP_TEMPLATE, PROP_VERSION
 from xltools.rules import expand
 from xltools.spec import CellSpec, FormatSpec
+
+if TYPE_CHECKING:
+    from xltools.macro import MacroParts
 
 FIXED_CREATED = dt.datetime(2021, 9, 26)
 FONT = "宋体"
@@ -188,10 +192,52 @@ def _write_data_sheet(wb: Workbook, sheet: DataSheet, fmts: dict[str, Format]) -
     ws._opt_close()  # finish the streamed rows (XlsxWriter does this only for all-constant-memory workbooks)
 
 
+def _add_buttons(ws: Worksheet, sheet_print_area: str) -> None:
+    """The button column, right of the print area so that nothing of it is printed."""
+    from xltools.macro import BUTTONS
+
+    last = sheet_print_area.split(":")[-1]
+    col = parse_address(last)[1] + 2
+    ws.set_column(col, col, 14)
+    for i, button in enumerate(BUTTONS):
+        ws.insert_button(1, col, {"macro": button.macro, "caption": button.caption, "description": button.tip,
+                                  "width": 96, "height": 30, "y_offset": i * 38})
+
+
+def _add_macro_parts(wb: Workbook, sheets: dict[str, Worksheet], spec: FormatSpec, macro: MacroParts,
+                     fmts: dict[str, Format]) -> None:
+    """Buttons, the hidden xlwings.conf sheet and the VBA project of the .xlsm."""
+    from xltools.macro import BUTTON_SHEETS, CONF_HELP, CONF_ROWS, CONF_SHEET
+
+    if macro.vba_project is not None:
+        wb.add_vba_project(io.BytesIO(macro.vba_project), is_stream=True)
+    for sh in spec.sheets:
+        if sh.name in BUTTON_SHEETS:
+            _add_buttons(sheets[sh.name], sh.print_area)
+    conf = wb.add_worksheet(CONF_SHEET)
+    for row, (key, value) in enumerate(CONF_ROWS):
+        conf.write_string(row, 0, key)
+        if isinstance(value, bool):
+            conf.write_boolean(row, 1, value)
+        elif value:
+            conf.write_string(row, 1, value)
+    for row, text in enumerate(CONF_HELP):
+        conf.write_string(row, 3, text, fmts["instruction"])
+    conf.set_column(0, 0, 18)
+    conf.set_column(1, 1, 40)
+    conf.set_column(3, 3, 90)
+    conf.hide()
+    wb.set_vba_name("ThisWorkbook")
+    for i, ws in enumerate(wb.worksheets(), start=1):
+        ws.set_vba_name(f"Sheet{i}")
+
+
 def write_workbook(spec: FormatSpec, path: str, doc: ReportDocument | None = None,
-                   data_sheets: Sequence[DataSheet] = (), properties: dict[str, str] | None = None) -> None:
+                   data_sheets: Sequence[DataSheet] = (), properties: dict[str, str] | None = None,
+                   macro: MacroParts | None = None) -> None:
     """Write the official workbook (blank when ``doc`` is None) to ``path``, with ``data_sheets`` after the report
-    sheets and extra custom document ``properties``."""
+    sheets and extra custom document ``properties``. With ``macro`` it is the .xlsm: buttons on the cover and the
+    table sheets, a hidden xlwings.conf sheet and the VBA project."""
     wb = xlsxwriter.Workbook(path, {"strings_to_numbers": False, "strings_to_formulas": False,
                                     "strings_to_urls": False})
     title = f"{doc.unit}{doc.year or ''}年政府信息公开工作年度报告" if doc and doc.unit else "政府信息公开工作年度报告"
@@ -238,4 +284,6 @@ def write_workbook(spec: FormatSpec, path: str, doc: ReportDocument | None = Non
     sheets[spec.sheets[0].name].activate()
     for data in data_sheets:
         _write_data_sheet(wb, data, fmts)
+    if macro is not None:
+        _add_macro_parts(wb, sheets, spec, macro, fmts)
     wb.close()
