@@ -28,7 +28,7 @@ _KNOWN = {  # exceptions a clerk can act on: their message says what to do
     "OutputExists": "文件已存在：{exc}",
     "PermissionError": "文件被占用或没有写入权限（{exc}）：如果报告正在 Word 中打开，请先关闭再试。",
     "PdfError": "{exc}",
-    "XlwingsError": "xlwings 报告：{exc}。版本不一致时请运行 pip install \"xltools[excel]\"，安装与工作簿匹配的 xlwings。",
+    "XlwingsError": "xlwings：{exc}。版本不一致时请运行 pip install \"xltools[excel]\"。",
     "ModuleNotFoundError": "缺少 Python 组件（{exc}）：请运行 pip install \"xltools[excel]\"，见 docs/excel-setup.md。",
 }
 
