@@ -15,6 +15,12 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
+@pytest.fixture(autouse=True)
+def _log_to_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Button handlers log into the test's folder, never into the home directory."""
+    monkeypatch.setenv("XLTOOLS_LOG_DIR", str(tmp_path / "logs"))
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     """Headless Chromium (Debian's), driven by Playwright; no browser is downloaded."""

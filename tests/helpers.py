@@ -64,12 +64,12 @@ def clean_document() -> dict[str, Any]:
     return copy.deepcopy(doc)
 
 
-def write_doc(doc: dict[str, Any], folder: Path, name: str = "report") -> Path:
-    """Build a workbook from a document with ``xltools new --from`` and return its path."""
+def write_doc(doc: dict[str, Any], folder: Path, name: str = "report", macro: bool = False) -> Path:
+    """Build a workbook from a document with ``xltools new --from`` (``--macro``: the .xlsm) and return its path."""
     src = folder / f"{name}.json"
     src.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
-    out = folder / f"{name}.xlsx"
-    result = run("new", "--from", src, "-o", out, "--overwrite")
+    out = folder / (f"{name}.xlsm" if macro else f"{name}.xlsx")
+    result = run("new", "--from", src, "-o", out, "--overwrite", *(["--macro"] if macro else []))
     assert result.returncode == 0, result.stderr
     return out
 
@@ -149,3 +149,14 @@ def exported_with_texts(folder: Path, suffix: str, **texts: str) -> Path:
     result = export(write_doc(doc, folder), "-o", out)
     assert result.returncode == 0, result.stderr
     return out
+
+
+def libreoffice_convert(book: Path, folder: Path, target: str) -> Path:
+    """Open ``book`` in LibreOffice headless and save it as ``target`` ("ods", "pdf", "xlsx:Calc MS Excel 2007
+    XML"…) in ``folder``, the way a LibreOffice user does."""
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    assert soffice, "LibreOffice is required (apt-get install libreoffice-calc-nogui); .ci/run installs it"
+    out = folder / "lo-out"
+    subprocess.run([soffice, f"-env:UserInstallation=file://{folder / 'lo-profile'}", "--headless", "--convert-to",
+                    target, "--outdir", str(out), str(book)], check=True, capture_output=True, timeout=180)
+    return out / f"{book.stem}.{target.split(':')[0]}"

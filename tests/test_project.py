@@ -9,7 +9,7 @@ import sys
 import pytest
 from helpers import EXAMPLE_XLSX, REPO, run
 
-COMMANDS = ["check", "new", "dump", "rules", "export", "import", "consolidate"]
+COMMANDS = ["check", "new", "dump", "rules", "export", "import", "consolidate", "fill", "clear-flags"]
 FENCES = {"click": "cli/", "python_calamine": "reader.py", "xlsxwriter": "template.py",
           "docx": "publish/docx_writer.py", "lxml": "publish/docx_writer.py", "jinja2": "templating.py",
           "pdfplumber": "extract/pdf_text.py", "pdfminer": "extract/pdf_text.py", "openpyxl": "book.py",

@@ -41,3 +41,9 @@ def test_wheel_installs_and_runs_outside_the_source_tree(tmp_path: Path) -> None
                            "from xltools.publish.pdf import FONTS_CONF; print(FONTS_CONF.is_file())"],
                           cwd=work, capture_output=True, text=True, check=True).stdout.strip()
     assert conf == "True"
+    # the macro template ships too, and new --macro works without xlwings or pyOpenVBA installed
+    macro = subprocess.run([exe, "new", "--macro", "-o", "blank.xlsm"], cwd=work, capture_output=True, text=True)
+    assert macro.returncode == 0, macro.stderr
+    assert (work / "blank.xlsm").read_bytes() == (REPO / "workbook_templates" / "gov-disclosure-2021.xlsm").read_bytes()
+    filled = subprocess.run([exe, "fill", "blank.xlsm"], cwd=work, capture_output=True, text=True)
+    assert filled.returncode == 1 and (work / "blank-已填合计.xlsm").is_file(), filled.stderr

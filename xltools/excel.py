@@ -8,6 +8,7 @@ be set with ``XLTOOLS_LOG_DIR``).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import logging.handlers
 import os
@@ -44,15 +45,20 @@ def log_dir() -> Path:
 
 
 def _logger() -> logging.Logger:
+    """The log file handler for the current log folder (a rotating file, 3 × 1 MB at most)."""
     log = logging.getLogger("xltools.excel")
-    if not log.handlers:
-        folder = log_dir()
-        folder.mkdir(parents=True, exist_ok=True)
-        handler = logging.handlers.RotatingFileHandler(folder / "excel.log", maxBytes=1_000_000, backupCount=3,
-                                                       encoding="utf-8")
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
-        log.addHandler(handler)
-        log.setLevel(logging.INFO)
+    path = log_dir() / "excel.log"
+    current = [h for h in log.handlers if isinstance(h, logging.FileHandler)]
+    if current and current[0].baseFilename == str(path.absolute()):
+        return log
+    for h in current:
+        log.removeHandler(h)
+        h.close()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.handlers.RotatingFileHandler(path, maxBytes=1_000_000, backupCount=3, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
     return log
 
 
@@ -62,7 +68,6 @@ def run(name: str, action: Action, port_factory: Callable[[], XlwingsPort | Work
     try:
         port = port_factory()
         message = action(port).message
-        _logger().info("%s %s: %s", name, port.source, message)
     except Exception as exc:
         kind = type(exc).__name__
         template = _KNOWN.get(kind)
@@ -76,6 +81,9 @@ def run(name: str, action: Action, port_factory: Callable[[], XlwingsPort | Work
         else:
             message = (f"操作未完成：xltools 出现意外错误（{kind}）。工作簿没有被改坏。"
                        f"请把日志文件 {where} 发给技术支持。")
+    else:
+        with contextlib.suppress(OSError):
+            _logger().info("%s %s: %s", name, port.source, message)
     _show(port, message)
     return message
 

@@ -1,0 +1,122 @@
+"""The Excel button handlers without Excel: the handlers run on the openpyxl implementation of the workbook port
+and the saved file is asserted; the real entry points run as xlwings would start them, and never show a
+traceback."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import docx
+import openpyxl
+import pytest
+from helpers import clean_document, write_doc
+
+from xltools import actions, excel
+from xltools.book import OpenpyxlPort
+from xltools.spec import load_spec
+
+SPEC = load_spec()
+
+
+def test_validate_button_writes_the_results_sheet_and_says_so(tmp_path: Path) -> None:
+    doc = clean_document()
+    doc["values"]["T4.review.total"] += 1
+    book = write_doc(doc, tmp_path, macro=True)
+    port = OpenpyxlPort(book)
+    message = excel.run("validate", actions.validate, lambda: port)
+    assert message.startswith("校验完成：1 个错误")
+    port.save(tmp_path / "after.xlsm")
+    wb = openpyxl.load_workbook(tmp_path / "after.xlsm", keep_vba=True)
+    results = wb[actions.RESULTS_SHEET]
+    assert [r[1].value for r in results.iter_rows(min_row=3)] == ["T4_GROUP_TOTAL"]
+    assert wb.active.title == actions.RESULTS_SHEET
+    again = OpenpyxlPort(tmp_path / "after.xlsm")
+    excel.run("validate", actions.validate, lambda: again)
+    assert again.sheet_names().count(actions.RESULTS_SHEET) == 1, "validate refreshes the sheet, never adds a second"
+
+
+def test_fill_then_validate_in_one_session_reads_the_new_totals(tmp_path: Path) -> None:
+    doc = clean_document()
+    expected = doc["values"].pop("T3.r_total.total")
+    book = write_doc(doc, tmp_path)
+    port = OpenpyxlPort(book)
+    assert "其中 1 个改了数值" in excel.run("fill_totals", actions.fill_totals, lambda: port)
+    assert excel.run("validate", actions.validate, lambda: port) == "校验通过：未发现问题。"
+    c = SPEC.cell("T3.r_total.total")
+    assert port.values(c.sheet)[int(c.address[1:]) - 1][ord(c.address[0]) - 65] == expected
+
+
+def test_flag_twice_then_clear_is_the_original_workbook(tmp_path: Path) -> None:
+    doc = clean_document()
+    doc["values"]["T3.new_received.natural_person"] += 2
+    book = write_doc(doc, tmp_path)
+    port = OpenpyxlPort(book)
+    c = SPEC.cell("T3.new_received.total")
+    original = (port.fill(c.sheet, c.address), port.note(c.sheet, c.address))
+    first = excel.run("flag", actions.flag, lambda: port)
+    second = excel.run("flag", actions.flag, lambda: port)
+    assert first == second and first.startswith("已标记")
+    assert port.fill(c.sheet, c.address) != original[0]
+    assert "怎么改" in (port.note(c.sheet, c.address) or "")
+    assert excel.run("clear_flags", actions.clear_flags, lambda: port).startswith("已清除")
+    assert (port.fill(c.sheet, c.address), port.note(c.sheet, c.address)) == original
+    assert actions.FLAGS_SHEET not in port.sheet_names()
+    assert port.book["表三"].protection.sheet
+
+
+def test_export_button_writes_the_report_beside_the_workbook(tmp_path: Path) -> None:
+    book = write_doc(clean_document(), tmp_path, macro=True)
+    message = excel.run("export_report", lambda p: actions.export_beside(p, with_pdf=False),
+                        lambda: OpenpyxlPort(book))
+    title = f"{clean_document()['unit']}2024年政府信息公开工作年度报告"
+    written = tmp_path / f"{title}.docx"
+    assert written.name in message and written.exists()
+    assert "".join(p.text for p in docx.Document(str(written)).paragraphs[:2]).replace("\n", "") == title
+
+
+def test_export_button_refuses_a_workbook_with_errors(tmp_path: Path) -> None:
+    doc = clean_document()
+    doc["values"]["T4.review.total"] += 1
+    book = write_doc(doc, tmp_path)
+    message = excel.run("export_report", actions.export_beside, lambda: OpenpyxlPort(book))
+    assert message.startswith("有 1 个错误，暂不导出")
+    assert not list(tmp_path.glob("*.docx"))
+
+
+@pytest.mark.slow
+def test_export_button_also_writes_the_pdf_with_libreoffice(tmp_path: Path) -> None:
+    book = write_doc(clean_document(), tmp_path, macro=True)
+    message = excel.run("export_report", actions.export_beside, lambda: OpenpyxlPort(book))
+    assert ".docx" in message and ".pdf" in message
+    title = f"{clean_document()['unit']}2024年政府信息公开工作年度报告"
+    assert (tmp_path / f"{title}.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_a_failing_handler_shows_a_message_and_logs_the_details(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XLTOOLS_LOG_DIR", str(tmp_path / "logs"))
+    book = write_doc(clean_document(), tmp_path)
+
+    def broken(port: object) -> actions.Outcome:
+        raise ZeroDivisionError("boom")
+
+    message = excel.run("validate", broken, lambda: OpenpyxlPort(book))
+    assert "意外错误（ZeroDivisionError）" in message and "excel.log" in message and "Traceback" not in message
+    log = (tmp_path / "logs" / "excel.log").read_text(encoding="utf-8")
+    assert "Traceback" in log and "boom" in log
+    locked = excel.run("export", lambda p: (_ for _ in ()).throw(PermissionError(13, "denied")), lambda: None)
+    assert "请先关闭" in locked
+
+
+def test_button_entry_points_without_excel_exit_quietly(tmp_path: Path) -> None:
+    """Started the way xlwings' RunPython starts them; here Book.caller() cannot reach Excel."""
+    env = {**os.environ, "XLTOOLS_LOG_DIR": str(tmp_path / "logs")}
+    for handler in ("validate", "fill_totals", "flag", "clear_flags", "export_report"):
+        result = subprocess.run([sys.executable, "-c", f"import xltools.excel as h; h.{handler}()"],
+                                capture_output=True, text=True, env=env, timeout=60)
+        assert result.returncode == 0, result.stderr
+        assert "Traceback" not in result.stderr and "excel.log" in result.stderr
+    assert (tmp_path / "logs" / "excel.log").read_text(encoding="utf-8").count("Traceback") == 5

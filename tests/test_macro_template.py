@@ -1,0 +1,141 @@
+"""The macro template (.xlsm): rebuilt byte for byte from its text sources, its VBA read back by olevba, its
+modules and button bindings read back by LibreOffice."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import re
+import subprocess
+import sys
+import tomllib
+import zipfile
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+import openpyxl
+import pytest
+from helpers import EXAMPLE_JSON, REPO, libreoffice_convert, run
+from oletools.olevba import VBA_Parser
+
+from xltools.macro import BUTTON_SHEETS, BUTTONS, CONF_ROWS, CONF_SHEET, MACRO_SOURCE, module_sources
+
+TEMPLATE = REPO / "workbook_templates" / "gov-disclosure-2021.xlsm"
+PLAIN = REPO / "workbook_templates" / "gov-disclosure-2021.xlsx"
+NS = {"table": "urn:oasis:names:tc:opendocument:xmlns:table:1.0",
+      "form": "urn:oasis:names:tc:opendocument:xmlns:form:1.0",
+      "script": "urn:oasis:names:tc:opendocument:xmlns:script:1.0",
+      "xlink": "http://www.w3.org/1999/xlink"}
+
+
+def _code(text: str) -> list[str]:
+    """Module text as VBA keeps it: CRLF lines, without the Attribute header and a .cls file's preamble."""
+    lines = text.replace("\r\n", "\n").split("\n")
+    if lines and lines[0].startswith("VERSION "):
+        lines = lines[lines.index("END") + 1:]
+    return [ln for ln in lines if not ln.startswith("Attribute VB_")]
+
+
+def test_committed_macro_template_rebuilds_byte_identical(tmp_path: Path) -> None:
+    out = tmp_path / "rebuilt.xlsm"
+    subprocess.run([sys.executable, "-m", "xltools.macro", str(out)], check=True, capture_output=True, timeout=120)
+    assert out.read_bytes() == TEMPLATE.read_bytes(), "rebuild: python -m xltools.macro (sources or xlwings changed)"
+
+
+def test_new_macro_writes_the_committed_template(tmp_path: Path) -> None:
+    out = tmp_path / "blank.xlsm"
+    result = run("new", "--macro", "-o", out)
+    assert result.returncode == 0, result.stderr
+    assert out.read_bytes() == TEMPLATE.read_bytes()
+    wrong = run("new", "-o", tmp_path / "x.xlsm")
+    assert wrong.returncode == 2 and "--macro" in wrong.stderr
+
+
+def test_olevba_reads_back_exactly_the_module_sources() -> None:
+    parser = VBA_Parser(str(TEMPLATE))
+    found = {name.rsplit(".", 1)[0]: code for _, _, name, code in parser.extract_macros()}
+    parser.close()
+    sources = module_sources()
+    assert [n for n, _, _ in sources] == ["xltools", "xlwings", "Dictionary"]
+    for name, source, _ in sources:
+        assert _code(found[name]) == _code(source), name
+    assert set(found) == {"xltools", "xlwings", "Dictionary", "ThisWorkbook", *(f"Sheet{i}" for i in range(1, 7))}
+    assert "h.validate()" in found["xltools"] and MACRO_SOURCE.read_text().isascii()
+
+
+def test_vba_xlwings_version_is_the_pinned_and_installed_one() -> None:
+    parser = VBA_Parser(str(TEMPLATE))
+    code = next(c for _, _, n, c in parser.extract_macros() if n == "xlwings.bas")
+    parser.close()
+    in_vba = re.search(r'XLWINGS_VERSION As String = "([^"]+)"', code)
+    assert in_vba
+    pyproject = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+    pins = [d for d in pyproject["project"]["optional-dependencies"]["excel"] if d.startswith("xlwings")]
+    assert pins == [f"xlwings=={in_vba.group(1)}"]
+    assert importlib.metadata.version("xlwings") == in_vba.group(1)
+
+
+def test_report_sheets_equal_the_plain_template_and_settings_are_hidden() -> None:
+    macro, plain = openpyxl.load_workbook(TEMPLATE), openpyxl.load_workbook(PLAIN)
+    assert macro.sheetnames == [*plain.sheetnames, CONF_SHEET]
+    for name in plain.sheetnames:
+        a, b = macro[name], plain[name]
+        assert [[c.value for c in r] for r in a.iter_rows()] == [[c.value for c in r] for r in b.iter_rows()]
+        assert sorted(map(str, a.merged_cells.ranges)) == sorted(map(str, b.merged_cells.ranges))
+        assert a.protection.sheet and a.print_area == b.print_area
+    assert dict(macro.defined_names.items()).keys() == dict(plain.defined_names.items()).keys()
+    conf = macro[CONF_SHEET]
+    assert conf.sheet_state == "hidden"
+    assert [(conf.cell(i + 1, 1).value, conf.cell(i + 1, 2).value) for i in range(len(CONF_ROWS))] == [
+        (k, v if v != "" else None) for k, v in CONF_ROWS]
+    assert conf.cell(len(CONF_ROWS) + 1, 1).value is None  # xlwings reads column A down to the first blank
+
+
+def test_buttons_sit_right_of_the_print_area_and_call_the_macros() -> None:
+    with zipfile.ZipFile(TEMPLATE) as zf:
+        vml = [zf.read(n).decode() for n in sorted(zf.namelist()) if n.startswith("xl/drawings/vmlDrawing")]
+    assert len(vml) == len(BUTTON_SHEETS)
+    for drawing in vml:
+        assert re.findall(r"<x:FmlaMacro>\[0\]!(\w+)</x:FmlaMacro>", drawing) == [b.macro for b in BUTTONS]
+        assert drawing.count("<x:PrintObject>False</x:PrintObject>") == len(BUTTONS)
+
+
+def test_filled_macro_workbook_checks_like_the_plain_one(tmp_path: Path) -> None:
+    plain, macro = tmp_path / "a.xlsx", tmp_path / "a.xlsm"
+    assert run("new", "--from", EXAMPLE_JSON, "-o", plain).returncode == 0
+    assert run("new", "--macro", "--from", EXAMPLE_JSON, "-o", macro).returncode == 0
+    a = run("check", "--format", "json", plain)
+    b = run("check", "--format", "json", macro)
+    assert a.returncode == b.returncode
+    assert a.stdout.replace("a.xlsx", "a.xlsm") == b.stdout
+
+
+def libreoffice_buttons(book: Path, folder: Path) -> tuple[set[str], dict[str, list[tuple[str, str]]]]:
+    """What LibreOffice loads from a workbook: its Basic modules, and per sheet (caption, bound macro) of every
+    button."""
+    ods = libreoffice_convert(book, folder, "ods")
+    with zipfile.ZipFile(ods) as zf:
+        modules = {Path(n).stem for n in zf.namelist() if n.startswith("Basic/VBAProject/") and
+                   not n.endswith("script-lb.xml")}
+        content = ET.fromstring(zf.read("content.xml"))
+    buttons: dict[str, list[tuple[str, str]]] = {}
+    for table in content.iter(f"{{{NS['table']}}}table"):
+        name = table.get(f"{{{NS['table']}}}name", "")
+        for button in table.iter(f"{{{NS['form']}}}button"):
+            listener = button.find(".//script:event-listener", NS)
+            href = listener.get(f"{{{NS['xlink']}}}href", "") if listener is not None else ""
+            assert button.get(f"{{{NS['form']}}}printable") == "false"
+            buttons.setdefault(name, []).append((button.get(f"{{{NS['form']}}}label", ""), href))
+    return modules, buttons
+
+
+def expected_buttons() -> dict[str, list[tuple[str, str]]]:
+    bound = [(b.caption, f"vnd.sun.star.script:VBAProject.xltools.{b.macro}?language=Basic&location=document")
+             for b in BUTTONS]
+    return {sheet: bound for sheet in BUTTON_SHEETS}
+
+
+@pytest.mark.slow
+def test_libreoffice_loads_the_modules_and_the_button_bindings(tmp_path: Path) -> None:
+    modules, buttons = libreoffice_buttons(TEMPLATE, tmp_path)
+    assert {"xltools", "xlwings", "Dictionary", "ThisWorkbook"} <= modules
+    assert buttons == expected_buttons()
