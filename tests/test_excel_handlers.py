@@ -12,10 +12,11 @@ from pathlib import Path
 import docx
 import openpyxl
 import pytest
-from helpers import clean_document, write_doc
+from helpers import clean_document, run, write_doc
 
 from xltools import actions, excel
 from xltools.book import OpenpyxlPort
+from xltools.port import SheetTable, token_rgb
 from xltools.spec import load_spec
 
 SPEC = load_spec()
@@ -119,4 +120,31 @@ def test_button_entry_points_without_excel_exit_quietly(tmp_path: Path) -> None:
                                 capture_output=True, text=True, env=env, timeout=60)
         assert result.returncode == 0, result.stderr
         assert "Traceback" not in result.stderr and "excel.log" in result.stderr
-    assert (tmp_path / "logs" / "excel.log").read_text(encoding="utf-8").count("Traceback") == 5
+    log = (tmp_path / "logs" / "excel.log").read_text(encoding="utf-8")
+    for handler in ("validate", "fill_totals", "flag", "clear_flags", "export_report"):
+        assert log.count(f"ERROR {handler} failed\nTraceback") == 1, handler
+
+
+@pytest.mark.parametrize("token, rgb", [
+    ("DDEBF7", "DDEBF7"), ("#ddebf7", "DDEBF7"),
+    ('<fill><patternFill patternType="solid"><fgColor rgb="FFDDEBF7"/></patternFill></fill>', "DDEBF7"),
+    ('<fill><patternFill patternType="solid"><fgColor theme="4"/></patternFill></fill>', None),
+])
+def test_fill_tokens_of_either_port_give_their_colour(token: str, rgb: str | None) -> None:
+    assert token_rgb(token) == rgb
+
+
+def test_flags_recorded_in_excel_are_cleared_by_the_command(tmp_path: Path) -> None:
+    """A workbook flagged by the button (colours recorded as #RRGGBB) and cleared with xltools clear-flags."""
+    book = write_doc(clean_document(), tmp_path)
+    port = OpenpyxlPort(book)
+    c = SPEC.cell("T3.r_total.total")
+    note = "【xltools】错误：（七）总计不一致"
+    port.write_table(SheetTable(actions.FLAGS_SHEET, "", actions.FLAGS_HEADER,
+                                [[c.sheet, c.address, "#DDEBF7", "", note]], hidden=True))
+    port.set_fill(c.sheet, c.address, actions.FLAG_COLOURS["error"])
+    port.set_note(c.sheet, c.address, note)
+    port.save(tmp_path / "flagged-in-excel.xlsx")
+    assert run("clear-flags", tmp_path / "flagged-in-excel.xlsx", "-o", tmp_path / "out.xlsx").returncode == 0
+    cleared = openpyxl.load_workbook(tmp_path / "out.xlsx")[c.sheet][c.address]
+    assert cleared.fill.fgColor.rgb.endswith("DDEBF7") and cleared.comment is None

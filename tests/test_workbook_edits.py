@@ -11,9 +11,11 @@ from typing import Any
 import openpyxl
 import pytest
 from helpers import clean_document, libreoffice_convert, run, write_doc
-from test_macro_template import expected_buttons, libreoffice_buttons
+from oletools.olevba import VBA_Parser
+from test_macro_template import _code, expected_buttons, libreoffice_buttons
 
 from xltools.actions import FLAG_COLOURS, FLAGS_SHEET, RESULTS_HEADER, RESULTS_SHEET, total_definitions
+from xltools.macro import module_sources
 from xltools.spec import load_spec
 
 SPEC = load_spec()
@@ -199,6 +201,10 @@ def test_fill_keeps_macros_buttons_styles_validation_protection_and_names(tmp_pa
     vml = [n for n in a if n.startswith("xl/drawings/vmlDrawing")]
     assert len(vml) == 4 and all(b[n] == a[n] for n in vml), "the buttons' drawings are kept byte for byte"
     assert b"macroEnabled" in b["[Content_Types].xml"]
+    parser = VBA_Parser(str(out))
+    found = {name.rsplit(".", 1)[0]: code for _, _, name, code in parser.extract_macros()}
+    parser.close()
+    assert all(_code(found[name]) == _code(source) for name, source, _ in module_sources())
     before, after = styles_and_rules(book), styles_and_rules(out)
     for sheet in ("封面", "正文", "表二", "表三", "表四", "xlwings.conf"):
         for key in ("protection", "validation", "conditional", "print"):

@@ -125,43 +125,45 @@ def total_definitions(spec: FormatSpec) -> dict[str, list[str]]:
 
 
 def fill_totals(port: WorkbookPort, today: dt.date | None = None) -> Outcome:
-    """填充合计: compute every total cell from its parts and write it (blank parts count as 0)."""
+    """填充合计: compute every total cell from its parts and write it (blank parts count as 0; a total whose parts
+    are not numbers is left alone)."""
     raw = read_port(port)
+    if not raw.cells:
+        return Outcome("没有找到报告的表格（表二、表三、表四），无法填充合计。", 1)
     spec = spec_of(port.properties())[0]
     values = parse_values(spec, raw, today)[0]
     definitions = total_definitions(spec)
     computed: dict[str, float | int | None] = {}
 
-    def total(cell_id: str, depth: int = 0) -> float | int | None:
-        if cell_id not in definitions or depth > 10:
+    def total(cell_id: str) -> float | int | None:
+        if cell_id not in definitions:
             return values.number(cell_id)
         if cell_id not in computed:
-            parts = [total(p, depth + 1) for p in definitions[cell_id]]
+            computed[cell_id] = None  # a cycle in the spec would read as "cannot compute", never loop
+            parts = [total(p) for p in definitions[cell_id]]
             computed[cell_id] = None if any(x is None for x in parts) else sum(x for x in parts if x is not None)
         return computed[cell_id]
 
     writes: list[tuple[str, str, float | int]] = []
-    skipped = []
+    filled = skipped = 0
     for cell_id in definitions:
-        value = total(cell_id)
-        cell = raw.cells.get(cell_id)
+        value, cell = total(cell_id), raw.cells.get(cell_id)
         if cell is None:
-            continue  # not found under its labels: the check says where
+            continue  # not under its labels: the check says where
         if value is None:
-            skipped.append(spec.cell(cell_id).row_label or cell_id)
+            skipped += 1
             continue
+        filled += 1
         value = round(value, 6)
         value = int(value) if float(value).is_integer() else value
         if values.number(cell_id) != value or cell_id in values.blank:
             writes.append((spec.cell(cell_id).sheet, cell.address, value))
-    if raw.findings and not raw.cells:
-        return Outcome("没有找到报告的表格（表二、表三、表四），无法填充合计。", 1)
     with _unprotected(port, [w[0] for w in writes]):
         for sheet, address, value in writes:
             port.set_value(sheet, address, value)
-    message = f"已填充合计：{len(definitions) - len(skipped)} 个合计单元格，其中 {len(writes)} 个改了数值。"
+    message = f"已填充合计：{filled} 个合计单元格，其中 {len(writes)} 个改了数值。"
     if skipped:
-        message += f"有 {len(skipped)} 个合计的分项填写有误，未填充（先点“校验”查看）。"
+        message += f"有 {skipped} 个合计的分项填写有误，未填充（先点“校验”查看）。"
     return Outcome(message, 0, len(writes))
 
 
@@ -244,7 +246,7 @@ def export_beside(port: WorkbookPort, today: dt.date | None = None, with_pdf: bo
     elif with_pdf:
         note = "（未安装 LibreOffice，未生成 PDF；可在 Word 中另存为 PDF）"
     names = "、".join(p.name for p in written)
-    return Outcome(f"已导出到工作簿所在文件夹：{names}{note}", 0, len(written))
+    return Outcome(f"已导出到 {source.parent}：{names}{note}", 0, len(written))
 
 
 def annotate(port: WorkbookPort, report: CheckReport, title: str | None = None) -> Outcome:

@@ -24,7 +24,7 @@ from openpyxl.xml.functions import fromstring, tostring
 
 from xltools.atomic import OutputExists, atomic_output
 from xltools.collect import UnitResult
-from xltools.port import SheetTable
+from xltools.port import SheetTable, token_rgb
 from xltools.rawbook import ReadError
 
 NOTE_WIDTH, NOTE_HEIGHT = 320, 160  # points: room for a message and its fix
@@ -91,8 +91,9 @@ class OpenpyxlPort:
             cell.fill = PatternFill()
         elif fill.startswith("<"):
             cell.fill = Fill.from_tree(fromstring(fill))
-        else:
-            cell.fill = PatternFill("solid", fgColor=fill)
+        else:  # a colour, also one recorded by the Excel port ("#DDEBF7")
+            rgb = token_rgb(fill)
+            cell.fill = PatternFill("solid", fgColor=rgb) if rgb else PatternFill()
 
     def note(self, sheet: str, address: str) -> str | None:
         comment = self.book[sheet][address].comment

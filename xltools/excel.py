@@ -89,13 +89,21 @@ def run(name: str, action: Action, port_factory: Callable[[], XlwingsPort | Work
 
 
 def _show(port: object, message: str) -> None:
+    """In Excel: a message box (of the workbook, or of the running Excel when the workbook was not reached).
+    Elsewhere: standard error."""
     alert = getattr(port, "alert", None)
     try:
         if callable(alert):
             alert(message)
             return
+        if port is None and "xlwings" in sys.modules:
+            from xltools.xlwings_port import alert_active
+
+            alert_active(message)
+            return
     except Exception:
-        _logger().exception("could not show the message")
+        with contextlib.suppress(OSError):
+            _logger().exception("could not show the message")
     print(message, file=sys.stderr)
 
 

@@ -7,8 +7,18 @@ button does in Excel and what ``xltools fill`` / ``check --annotate`` do to a fi
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any, NamedTuple, Protocol
+
+_RGB = re.compile(r'(?:rgb="[0-9A-Fa-f]{2}|#|^)([0-9A-Fa-f]{6})(?:"|$)')
+
+
+def token_rgb(fill: str) -> str | None:
+    """The RGB hex ("DDEBF7") in a fill token of either port ("DDEBF7", "#DDEBF7", or openpyxl's fill XML);
+    None when it has none (a theme colour): a workbook flagged by one port can be cleared by the other."""
+    m = _RGB.search(fill)
+    return m.group(1).upper() if m else None
 
 
 class SheetTable(NamedTuple):

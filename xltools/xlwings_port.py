@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from xltools.port import SheetTable
+from xltools.port import SheetTable, token_rgb
 
 if TYPE_CHECKING:
     import xlwings as xw
@@ -75,7 +75,8 @@ class XlwingsPort:
         return None if rgb is None else "#{:02X}{:02X}{:02X}".format(*rgb)
 
     def set_fill(self, sheet: str, address: str, fill: str | None) -> None:
-        self.book.sheets[sheet].range(address).color = None if fill is None else "#" + fill.lstrip("#")
+        rgb = token_rgb(fill) if fill is not None else None
+        self.book.sheets[sheet].range(address).color = None if rgb is None else "#" + rgb
 
     def note(self, sheet: str, address: str) -> str | None:
         note = self.book.sheets[sheet].range(address).note
@@ -139,3 +140,13 @@ class XlwingsPort:
 
     def alert(self, message: str) -> None:
         self.book.app.alert(message, title="xltools")
+
+
+def alert_active(message: str) -> None:
+    """Show a message in the running Excel when the calling workbook could not be reached."""
+    import xlwings as xw
+
+    app = xw.apps.active
+    if app is None:
+        raise RuntimeError("no running Excel")
+    app.alert(message, title="xltools")
