@@ -36,7 +36,9 @@ def main(target: Path) -> None:
         wb = openpyxl.load_workbook(flagged, keep_vba=True)
         for name in [n for n in wb.sheetnames if n != "表三"]:
             del wb[name]
-        wb["表三"].print_area = "A1:M29"
+        sheet = wb["表三"]
+        sheet.print_area = "A1:O29"
+        sheet.page_setup.paperSize = sheet.PAPERSIZE_A3  # near real size: a small scale squeezes the captions
         wb.save(flagged)
         shown = work / "shown.xlsm"
         with zipfile.ZipFile(flagged) as src, zipfile.ZipFile(shown, "w", zipfile.ZIP_DEFLATED) as dst:

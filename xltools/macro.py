@@ -40,6 +40,10 @@ BUTTONS = (
     Button("XltoolsExport", "导出报告", "export_report", "在工作簿所在文件夹生成 Word（和 PDF）报告"),
 )
 
+BUTTON_NOTE = ("按钮需在 Microsoft Excel 中启用宏，",
+               "并安装 Python 和 xltools 后使用；",
+               "WPS、LibreOffice 中请用 xltools 命令。")
+
 # xlwings reads its settings from a sheet named xlwings.conf: keys in column A from A1 down, values in B.
 # An empty value means xlwings' default ("python" found on PATH).
 CONF_ROWS: tuple[tuple[str, Any], ...] = (

@@ -21,7 +21,7 @@ from xltools.document import ReportDocument
 from xltools.layout import absolute, col_letters, parse_address
 from xltools.locate import PROP_TEMPLATE, PROP_VERSION
 from xltools.rules import expand
-from xltools.spec import CellSpec, FormatSpec
+from xltools.spec import CellSpec, FormatSpec, SheetSpec
 
 if TYPE_CHECKING:
     from xltools.macro import MacroParts
@@ -192,16 +192,23 @@ def _write_data_sheet(wb: Workbook, sheet: DataSheet, fmts: dict[str, Format]) -
     ws._opt_close()  # finish the streamed rows (XlsxWriter does this only for all-constant-memory workbooks)
 
 
-def _add_buttons(ws: Worksheet, sheet_print_area: str) -> None:
-    """The button column, right of the print area so that nothing of it is printed."""
-    from xltools.macro import BUTTONS
+def _add_buttons(ws: Worksheet, sheet: SheetSpec, note: Format) -> None:
+    """The button column, right of the print area so that nothing of it is printed, and below the buttons a line
+    for those who open the workbook where buttons cannot run."""
+    from xltools.macro import BUTTON_NOTE, BUTTONS
 
-    last = sheet_print_area.split(":")[-1]
-    col = parse_address(last)[1] + 2
+    col = parse_address(sheet.print_area.split(":")[-1])[1] + 2
     ws.set_column(col, col, 14)
+    step, height = 38, 30  # pixels
     for i, button in enumerate(BUTTONS):
         ws.insert_button(1, col, {"macro": button.macro, "caption": button.caption, "description": button.tip,
-                                  "width": 96, "height": 30, "y_offset": i * 38})
+                                  "width": 96, "height": height, "y_offset": i * step})
+    row, top = 1, 0.0
+    while top < step * (len(BUTTONS) - 1) + height + 6:
+        top += sheet.heights.get(row + 1, 15) * 4 / 3  # points to pixels
+        row += 1
+    for i, line in enumerate(BUTTON_NOTE):
+        ws.write_string(row + i, col, line, note)
 
 
 def _add_macro_parts(wb: Workbook, sheets: dict[str, Worksheet], spec: FormatSpec, macro: MacroParts,
@@ -211,9 +218,10 @@ def _add_macro_parts(wb: Workbook, sheets: dict[str, Worksheet], spec: FormatSpe
 
     if macro.vba_project is not None:
         wb.add_vba_project(io.BytesIO(macro.vba_project), is_stream=True)
+    note = wb.add_format({"font_name": FONT, "font_size": 9, "font_color": "#595959"})
     for sh in spec.sheets:
         if sh.name in BUTTON_SHEETS:
-            _add_buttons(sheets[sh.name], sh.print_area)
+            _add_buttons(sheets[sh.name], sh, note)
     conf = wb.add_worksheet(CONF_SHEET)
     for row, (key, value) in enumerate(CONF_ROWS):
         conf.write_string(row, 0, key)
