@@ -4,6 +4,7 @@ that they never touch the input or lose what the clerk's workbook holds (macros,
 from __future__ import annotations
 
 import hashlib
+import os
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -238,3 +239,16 @@ def test_fill_and_annotate_work_on_a_libreoffice_resaved_workbook(tmp_path: Path
     assert run("fill", resaved, "-o", out).returncode == 0
     assert cell(out, "T3.r_total.total").value == original["T3.r_total.total"]
     assert run("check", out, "--annotate", tmp_path / "a.xlsx").returncode == 0
+
+
+def test_outputs_get_normal_permissions_and_in_place_keeps_the_files(tmp_path: Path) -> None:
+    """Written through a temporary file, yet readable like any new file (not mkstemp's 0600); an edited file
+    keeps its own permissions."""
+    book = write_doc(clean_document(), tmp_path)
+    umask = os.umask(0)
+    os.umask(umask)
+    assert run("fill", book, "-o", tmp_path / "new.xlsx").returncode == 0
+    assert (tmp_path / "new.xlsx").stat().st_mode & 0o777 == 0o666 & ~umask
+    book.chmod(0o640)
+    assert run("fill", book, "--in-place").returncode == 0
+    assert book.stat().st_mode & 0o777 == 0o640
