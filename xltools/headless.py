@@ -44,11 +44,12 @@ def _target(source: Path, output: str | Path | None, in_place: bool, label: str)
     return target
 
 
-def edit_file(source: str | os.PathLike[str], action: Callable[[WorkbookPort], Outcome], label: str, *,
-              output: str | Path | None = None, in_place: bool = False, overwrite: bool = False,
-              today: dt.date | None = None) -> Edited:
-    """Open ``source``, run a button action on it, write the result. Raises ReadError (could not run),
-    OutputExists and OSError."""
+def edit_file(source: str | os.PathLike[str], action: Callable[[WorkbookPort, CheckReport], Outcome], label: str,
+              *, output: str | Path | None = None, in_place: bool = False, overwrite: bool = False,
+              changes_values: bool = False, today: dt.date | None = None) -> Edited:
+    """Check ``source``, run a button action on it (given that check), write the result. The check of what was
+    written is the same one unless the action ``changes_values``. Raises ReadError (could not run), OutputExists
+    and OSError."""
     from xltools.book import OpenpyxlPort, save_in_place
 
     src = Path(source)
@@ -57,10 +58,11 @@ def edit_file(source: str | os.PathLike[str], action: Callable[[WorkbookPort], O
         raise ReadError(f"{src}：{first.reason}")
     target = _target(src, output, in_place, label)
     port = OpenpyxlPort(src)
-    outcome = action(port)
+    outcome = action(port, first)
     backup = None
     if in_place:
         backup = save_in_place(port)
     else:
         port.save(target, overwrite)
-    return Edited(outcome, target, backup, read_and_check(target, today)[0])
+    report = read_and_check(target, today)[0] if changes_values else first._replace(file=str(target))
+    return Edited(outcome, target, backup, report)

@@ -14,16 +14,18 @@ from xltools.rawbook import ReadError
 
 if TYPE_CHECKING:
     from xltools.actions import Outcome
+    from xltools.check import CheckReport
     from xltools.headless import Edited
     from xltools.port import WorkbookPort
 
 
-def _run(file: str, action: Callable[[WorkbookPort], Outcome], label: str, output: str | None, in_place: bool,
-         overwrite: bool) -> Edited:
+def _run(file: str, action: Callable[[WorkbookPort, CheckReport], Outcome], label: str, output: str | None,
+         in_place: bool, overwrite: bool, changes_values: bool = False) -> Edited:
     from xltools.headless import edit_file
 
     with _could_not_run(ReadError):
-        return edit_file(file, action, label, output=output, in_place=in_place, overwrite=overwrite)
+        return edit_file(file, action, label, output=output, in_place=in_place, overwrite=overwrite,
+                         changes_values=changes_values)
     sys.exit(2)  # not reached: _could_not_run exits
 
 
@@ -68,7 +70,7 @@ def fill(file: str, output: str | None, in_place: bool, overwrite: bool) -> None
     """
     from xltools.actions import fill_totals
 
-    edited = _run(file, fill_totals, "已填合计", output, in_place, overwrite)
+    edited = _run(file, lambda port, _: fill_totals(port), "已填合计", output, in_place, overwrite, True)
     _report_written(edited)
     errors = edited.report.tally("error")
     if errors:
@@ -91,7 +93,7 @@ def clear_flags(file: str, output: str | None, in_place: bool, overwrite: bool) 
     from xltools.actions import RESULTS_SHEET
     from xltools.actions import clear_flags as run_clear
 
-    def action(port: WorkbookPort) -> Outcome:
+    def action(port: WorkbookPort, _: CheckReport) -> Outcome:
         outcome = run_clear(port)
         port.delete_sheet(RESULTS_SHEET)
         return outcome
@@ -103,14 +105,14 @@ def clear_flags(file: str, output: str | None, in_place: bool, overwrite: bool) 
 def annotate_one(files: tuple[str, ...], output: str | None, in_place: bool, overwrite: bool, fmt: str, lang: str,
                  strict: bool) -> None:
     """``check FILE --annotate OUT``: the normal check output, plus the annotated copy."""
-    from xltools.actions import annotate, check_port
+    from xltools.actions import annotate
     from xltools.render import exit_code, render_report, to_json
 
     if len(files) != 1:
         _fail("--annotate/--in-place 只能用于一个工作簿；一批工作簿请用 xltools consolidate --annotate-dir")
     if output is None and not in_place:
         _fail("请用 --annotate 给出输出文件，或用 --in-place 写回原文件")
-    edited = _run(files[0], lambda port: annotate(port, check_port(port)), "校验结果", output, in_place, overwrite)
+    edited = _run(files[0], annotate, "校验结果", output, in_place, overwrite)
     report = edited.report._replace(file=files[0])
     if fmt == "json":
         _print_json(to_json([report], strict))
