@@ -148,3 +148,26 @@ def test_flags_recorded_in_excel_are_cleared_by_the_command(tmp_path: Path) -> N
     assert run("clear-flags", tmp_path / "flagged-in-excel.xlsx", "-o", tmp_path / "out.xlsx").returncode == 0
     cleared = openpyxl.load_workbook(tmp_path / "out.xlsx")[c.sheet][c.address]
     assert cleared.fill.fgColor.rgb.endswith("DDEBF7") and cleared.comment is None
+
+
+def test_reflagging_a_flagged_workbook_then_clearing_restores_the_original(tmp_path: Path) -> None:
+    """Flags already saved in the file, flagged again and cleared in one session: clear uses the new record."""
+    doc = clean_document()
+    doc["values"]["T3.new_received.natural_person"] += 2
+    book = write_doc(doc, tmp_path)
+    c = SPEC.cell("T3.new_received.total")
+    original = OpenpyxlPort(book).fill(c.sheet, c.address)
+    first = OpenpyxlPort(book)
+    actions.flag(first)
+    first.save(tmp_path / "flagged.xlsx")
+    port = OpenpyxlPort(tmp_path / "flagged.xlsx")
+    fixed, broken = SPEC.cell("T3.new_received.natural_person"), SPEC.cell("T4.review.upheld")
+    port.set_value(fixed.sheet, fixed.address, doc["values"]["T3.new_received.natural_person"] - 2)
+    port.set_value(broken.sheet, broken.address, doc["values"]["T4.review.upheld"] + 1)
+    assert actions.flag(port).message.startswith("已标记 1 个单元格")
+    other = SPEC.cell("T4.review.total")
+    other_original = OpenpyxlPort(book).fill(other.sheet, other.address)
+    assert port.fill(other.sheet, other.address) != other_original
+    actions.clear_flags(port)
+    for cell, fill in ((c, original), (other, other_original)):
+        assert port.fill(cell.sheet, cell.address) == fill and port.note(cell.sheet, cell.address) is None

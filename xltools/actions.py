@@ -20,7 +20,7 @@ from xltools.locate import locate_cells, spec_of
 from xltools.port import SheetTable, WorkbookPort
 from xltools.rawbook import RawBook
 from xltools.rules import expand
-from xltools.spec import FormatSpec
+from xltools.spec import FormatSpec, load_spec
 from xltools.values import parse_values
 
 RESULTS_SHEET = "校验结果"
@@ -130,7 +130,7 @@ def fill_totals(port: WorkbookPort, today: dt.date | None = None) -> Outcome:
     raw = read_port(port)
     if not raw.cells:
         return Outcome("没有找到报告的表格（表二、表三、表四），无法填充合计。", 1)
-    spec = spec_of(port.properties())[0]
+    spec = load_spec(raw.format_id)
     values = parse_values(spec, raw, today)[0]
     definitions = total_definitions(spec)
     computed: dict[str, float | int | None] = {}
@@ -145,13 +145,14 @@ def fill_totals(port: WorkbookPort, today: dt.date | None = None) -> Outcome:
         return computed[cell_id]
 
     writes: list[tuple[str, str, float | int]] = []
-    filled = skipped = 0
+    filled, skipped = 0, []
     for cell_id in definitions:
         value, cell = total(cell_id), raw.cells.get(cell_id)
         if cell is None:
             continue  # not under its labels: the check says where
         if value is None:
-            skipped += 1
+            c = spec.cell(cell_id)
+            skipped.append(f"{c.sheet}!{cell.address}〔{'｜'.join(x for x in (c.row_label, c.col_label) if x)}〕")
             continue
         filled += 1
         value = round(value, 6)
@@ -163,7 +164,9 @@ def fill_totals(port: WorkbookPort, today: dt.date | None = None) -> Outcome:
             port.set_value(sheet, address, value)
     message = f"已填充合计：{filled} 个合计单元格，其中 {len(writes)} 个改了数值。"
     if skipped:
-        message += f"有 {skipped} 个合计的分项填写有误，未填充（先点“校验”查看）。"
+        shown = "、".join(skipped[:3]) + ("等" if len(skipped) > 3 else "")
+        message += (f"有 {len(skipped)} 个合计没有填充，因为它的分项不是数字：{shown}。"
+                    "请把这些分项改为数字（点“校验”可看到是哪几格）后再填充。")
     return Outcome(message, 0, len(writes))
 
 
@@ -235,7 +238,7 @@ def export_beside(port: WorkbookPort, today: dt.date | None = None, with_pdf: bo
     if report.tally("error") or report.values is None:
         return Outcome(f"有 {report.tally('error')} 个错误，暂不导出。请点“校验”查看并改正后再导出。",
                        report.tally("error"))
-    doc = document_from_values(spec_of(port.properties())[0], report.values)
+    doc = document_from_values(load_spec(report.values.format_id), report.values)
     written = [write_report(doc, default_output(source, doc, "docx"), "docx", overwrite=True)]
     note = ""
     if with_pdf and find_soffice():

@@ -36,13 +36,24 @@ class OpenpyxlPort:
     def __init__(self, path: str | os.PathLike[str]):
         self.path = Path(path)
         keep_vba = self.path.suffix.lower() == ".xlsm"
+        self.book = self._load(keep_vba=keep_vba, rich_text=True)
+        self._calculated: Any = None
+        self._rewritten: set[str] = set()  # sheets replaced in this session: their values are in ``book`` only
+
+    def _load(self, **options: Any) -> Any:
         try:
-            self.book = openpyxl.load_workbook(self.path, keep_vba=keep_vba, rich_text=True)
-            self.calculated = openpyxl.load_workbook(self.path, data_only=True)
+            return openpyxl.load_workbook(self.path, **options)
         except OSError:
             raise
         except Exception as exc:  # openpyxl raises many types for damaged parts
             raise ReadError(f"工作簿无法打开（{type(exc).__name__}）：请用 Excel/WPS 打开后另存，再试一次") from None
+
+    @property
+    def calculated(self) -> Any:
+        """The calculated values, loaded when first read (writing a results sheet or flags needs none)."""
+        if self._calculated is None:
+            self._calculated = self._load(data_only=True)
+        return self._calculated
 
     @property
     def source(self) -> str:
@@ -52,7 +63,8 @@ class OpenpyxlPort:
         return list(self.book.sheetnames)
 
     def values(self, sheet: str) -> list[list[Any]]:
-        ws = self.calculated[sheet] if sheet in self.calculated.sheetnames else self.book[sheet]
+        fresh = sheet in self._rewritten or sheet not in self.calculated.sheetnames
+        ws = self.book[sheet] if fresh else self.calculated[sheet]
         return [list(row) for row in ws.iter_rows(min_row=1, min_col=1, max_row=ws.max_row, max_col=ws.max_column,
                                                   values_only=True)]
 
@@ -114,6 +126,7 @@ class OpenpyxlPort:
         if before in self.book.sheetnames:
             index = self.book.sheetnames.index(before)
         ws = self.book.create_sheet(table.name, index)
+        self._rewritten.add(table.name)
         ws.append([table.title])
         ws["A1"].font = Font(bold=True, size=12)
         ws.append(list(table.header))
