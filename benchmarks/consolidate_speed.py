@@ -23,9 +23,9 @@ from pathlib import Path
 
 from check_speed import ENV, machine, write_section
 
-from xltools.document import parse_document
-from xltools.spec import load_spec
-from xltools.template import write_workbook
+from xltools.format.spec import load_spec
+from xltools.reading.document import parse_document
+from xltools.workbook.writer import write_workbook
 
 SPEC = load_spec()
 T3 = SPEC.tables["T3"]

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from check_speed import REPO, write_section
 
-from xltools.importing import read_report
+from xltools.extract.importing import read_report
 
 SHARED = Path(os.environ.get("XLTOOLS_SHARED", REPO.parent / "shared"))
 REAL = SHARED / "real-reports"

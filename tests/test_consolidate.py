@@ -14,9 +14,9 @@ from helpers import clean_document, run, write_doc
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from xltools.consolidate import consolidate
-from xltools.new import new
-from xltools.spec import load_spec
+from xltools.consolidate.consolidation import consolidate
+from xltools.format.spec import load_spec
+from xltools.workbook.new import new
 
 SPEC = load_spec()
 T3 = SPEC.tables["T3"]

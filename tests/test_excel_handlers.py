@@ -14,10 +14,11 @@ import openpyxl
 import pytest
 from helpers import clean_document, run, write_doc
 
-from xltools import actions, excel
-from xltools.book import OpenpyxlPort
-from xltools.port import SheetTable, token_rgb
-from xltools.spec import load_spec
+from xltools.format.spec import load_spec
+from xltools.workbook import actions
+from xltools.workbook import handlers as excel
+from xltools.workbook.openpyxl_port import OpenpyxlPort
+from xltools.workbook.port import SheetTable, token_rgb
 
 SPEC = load_spec()
 
@@ -116,7 +117,7 @@ def test_button_entry_points_without_excel_exit_quietly(tmp_path: Path) -> None:
     """Started the way xlwings' RunPython starts them; here Book.caller() cannot reach Excel."""
     env = {**os.environ, "XLTOOLS_LOG_DIR": str(tmp_path / "logs")}
     for handler in ("validate", "fill_totals", "flag", "clear_flags", "export_report"):
-        result = subprocess.run([sys.executable, "-c", f"import xltools.excel as h; h.{handler}()"],
+        result = subprocess.run([sys.executable, "-c", f"import xltools.workbook.handlers as h; h.{handler}()"],
                                 capture_output=True, text=True, env=env, timeout=60)
         assert result.returncode == 0, result.stderr
         assert "Traceback" not in result.stderr and "excel.log" in result.stderr

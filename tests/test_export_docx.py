@@ -28,8 +28,8 @@ from helpers import (
     write_doc,
 )
 
-from xltools.layout import parse_address
-from xltools.spec import load_spec
+from xltools.format.addresses import parse_address
+from xltools.format.spec import load_spec
 
 GOLDEN = REPO / "tests" / "golden" / "huaian-2024.docx-structure.json"
 SECTION_TITLES = [s.title for s in load_spec().sections]

@@ -17,7 +17,8 @@ import pytest
 from helpers import EXAMPLE_JSON, REPO, libreoffice_convert, run
 from oletools.olevba import VBA_Parser
 
-from xltools.macro import BUTTON_NOTE, BUTTON_SHEETS, BUTTONS, CONF_ROWS, CONF_SHEET, MACRO_SOURCE, module_sources
+from xltools.workbook.buttons import BUTTON_NOTE, BUTTON_SHEETS, BUTTONS, CONF_ROWS, CONF_SHEET
+from xltools.workbook.macro import MACRO_SOURCE, module_sources
 
 TEMPLATE = REPO / "workbook_templates" / "gov-disclosure-2021.xlsm"
 PLAIN = REPO / "workbook_templates" / "gov-disclosure-2021.xlsx"
@@ -37,8 +38,10 @@ def _code(text: str) -> list[str]:
 
 def test_committed_macro_template_rebuilds_byte_identical(tmp_path: Path) -> None:
     out = tmp_path / "rebuilt.xlsm"
-    subprocess.run([sys.executable, "-m", "xltools.macro", str(out)], check=True, capture_output=True, timeout=120)
-    assert out.read_bytes() == TEMPLATE.read_bytes(), "rebuild: python -m xltools.macro (sources or xlwings changed)"
+    subprocess.run([sys.executable, "-m", "xltools.workbook.macro", str(out)], check=True, capture_output=True,
+                   timeout=120)
+    assert out.read_bytes() == TEMPLATE.read_bytes(), \
+        "rebuild: python -m xltools.workbook.macro (sources or xlwings changed)"
 
 
 def test_new_macro_writes_the_committed_template(tmp_path: Path) -> None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from xltools.document import ReportDocument
+from xltools.format.spec import load_spec
 from xltools.publish.model import date_text, report_content, split_paragraphs
-from xltools.spec import load_spec
+from xltools.reading.document import ReportDocument
 
 
 @pytest.mark.parametrize(("text", "expected"), [

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from helpers import EXAMPLE_JSON, REAL, SHARED, check_json, findings_of, huaian_document, load_json, write_doc
 
-from xltools.spec import load_spec
+from xltools.format.spec import load_spec
 
 EXPECTED = sorted((REAL / "expected").glob("*.values.json"))
 # names used in the hand-checked files -> our rule ids

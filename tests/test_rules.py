@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 from helpers import check_json, clean_document, findings_of, write_doc
 
-from xltools.spec import load_spec
+from xltools.format.spec import load_spec
 
 Doc = dict[str, Any]
 

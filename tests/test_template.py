@@ -7,7 +7,7 @@ from pathlib import Path
 import openpyxl
 from helpers import REPO, run
 
-from xltools.spec import load_spec
+from xltools.format.spec import load_spec
 
 TEMPLATE = REPO / "workbook_templates" / "gov-disclosure-2021.xlsx"
 

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from xltools.check import check_raw
-from xltools.rawbook import RawBook, RawCell
-from xltools.spec import load_spec
+from xltools.checking.check import check_raw
+from xltools.format.spec import load_spec
+from xltools.reading.rawbook import RawBook, RawCell
 
 SPEC = load_spec()
 COUNT = "T3.r_granted.natural_person"

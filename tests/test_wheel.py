@@ -26,7 +26,7 @@ def test_wheel_installs_and_runs_outside_the_source_tree(tmp_path: Path) -> None
     made = subprocess.run([exe, "new", "-o", "blank.xlsx"], cwd=work, capture_output=True, text=True)
     assert made.returncode == 0, made.stderr
     shipped = subprocess.run([str(venv / "bin" / "python"), "-c",
-                              "from xltools.new import template_path; print(template_path())"],
+                              "from xltools.workbook.shipped import template_path; print(template_path())"],
                              cwd=work, capture_output=True, text=True, check=True).stdout.strip()
     assert "site-packages" in shipped
     assert Path(shipped).read_bytes() == (work / "blank.xlsx").read_bytes()

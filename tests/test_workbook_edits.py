@@ -15,9 +15,9 @@ from helpers import clean_document, libreoffice_convert, run, write_doc
 from oletools.olevba import VBA_Parser
 from test_macro_template import _code, expected_buttons, libreoffice_buttons
 
-from xltools.actions import FLAG_COLOURS, FLAGS_SHEET, RESULTS_HEADER, RESULTS_SHEET, total_definitions
-from xltools.macro import module_sources
-from xltools.spec import load_spec
+from xltools.format.spec import load_spec
+from xltools.workbook.actions import FLAG_COLOURS, FLAGS_SHEET, RESULTS_HEADER, RESULTS_SHEET, total_definitions
+from xltools.workbook.macro import module_sources
 
 SPEC = load_spec()
 TOTALS = total_definitions(SPEC)

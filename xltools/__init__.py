@@ -6,17 +6,37 @@ Library API (the CLI uses the same functions)::
     reports = check(["report.xlsx"])
     result = export("report.xlsx", "report.docx")
 
-The verbs are bound here, after their modules, so that ``xltools.check`` stays the function even once the module
-``xltools.check`` has been imported. None of these modules imports a third-party library at import time.
+The package is laid out along the flow: ``format`` (the format as data) → ``reading`` (files → values by cell id)
+→ ``checking`` (rules → findings) → ``workbook`` / ``publish`` / ``extract`` / ``consolidate`` (the verbs and their
+adapters) → ``cli``. The verbs are bound lazily, so ``import xltools`` costs nothing at start-up.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 __version__ = "0.1.0"
 
-from xltools.check import check
-from xltools.dump import dump
-from xltools.export import export
-from xltools.new import new
+_VERBS = {
+    "check": "xltools.checking.check",
+    "dump": "xltools.reading.dump",
+    "export": "xltools.publish.export",
+    "new": "xltools.workbook.new",
+}
+
+if TYPE_CHECKING:
+    from xltools.checking.check import check
+    from xltools.publish.export import export
+    from xltools.reading.dump import dump
+    from xltools.workbook.new import new
+
+
+def __getattr__(name: str) -> Any:
+    if name in _VERBS:
+        import importlib
+
+        return getattr(importlib.import_module(_VERBS[name]), name)
+    raise AttributeError(f"module 'xltools' has no attribute {name!r}")
+
 
 __all__ = ["__version__", "check", "dump", "export", "new"]

@@ -9,19 +9,19 @@ from typing import TYPE_CHECKING
 
 import click
 
-from xltools.cli import _could_not_run, _fail, _print_json, cli
-from xltools.rawbook import ReadError
+from xltools.cli.app import _could_not_run, _fail, _print_json, cli
+from xltools.errors import ReadError
 
 if TYPE_CHECKING:
-    from xltools.actions import Outcome
-    from xltools.check import CheckReport
-    from xltools.headless import Edited
-    from xltools.port import WorkbookPort
+    from xltools.checking.check import CheckReport
+    from xltools.workbook.actions import Outcome
+    from xltools.workbook.headless import Edited
+    from xltools.workbook.port import WorkbookPort
 
 
 def _run(file: str, action: Callable[[WorkbookPort, CheckReport], Outcome], label: str, output: str | None,
          in_place: bool, overwrite: bool, changes_values: bool = False) -> Edited:
-    from xltools.headless import edit_file
+    from xltools.workbook.headless import edit_file
 
     with _could_not_run(ReadError):
         return edit_file(file, action, label, output=output, in_place=in_place, overwrite=overwrite,
@@ -68,7 +68,7 @@ def fill(file: str, output: str | None, in_place: bool, overwrite: bool) -> None
         xltools fill 2021年报.xlsm -o 2021年报-合计.xlsm
         xltools fill 2021年报.xlsx --in-place
     """
-    from xltools.actions import fill_totals
+    from xltools.workbook.actions import fill_totals
 
     edited = _run(file, lambda port, _: fill_totals(port), "已填合计", output, in_place, overwrite, True)
     _report_written(edited)
@@ -90,8 +90,8 @@ def clear_flags(file: str, output: str | None, in_place: bool, overwrite: bool) 
         xltools clear-flags 2021年报-校验结果.xlsx -o 2021年报.xlsx
         xltools clear-flags 2021年报.xlsx --in-place
     """
-    from xltools.actions import RESULTS_SHEET
-    from xltools.actions import clear_flags as run_clear
+    from xltools.workbook.actions import RESULTS_SHEET
+    from xltools.workbook.actions import clear_flags as run_clear
 
     def action(port: WorkbookPort, _: CheckReport) -> Outcome:
         outcome = run_clear(port)
@@ -105,8 +105,8 @@ def clear_flags(file: str, output: str | None, in_place: bool, overwrite: bool) 
 def annotate_one(files: tuple[str, ...], output: str | None, in_place: bool, overwrite: bool, fmt: str, lang: str,
                  strict: bool) -> None:
     """``check FILE --annotate OUT``: the normal check output, plus the annotated copy."""
-    from xltools.actions import annotate
-    from xltools.render import exit_code, render_report, to_json
+    from xltools.checking.render import exit_code, render_report, to_json
+    from xltools.workbook.actions import annotate
 
     if len(files) != 1:
         _fail("--annotate/--in-place 只能用于一个工作簿；一批工作簿请用 xltools consolidate --annotate-dir")

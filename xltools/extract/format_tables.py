@@ -8,9 +8,9 @@ from typing import Any
 
 from xltools.extract.splitting import splits, sums_hold
 from xltools.extract.tables import Group, Note, groups, match_rows, read_row, source_of
-from xltools.findings import Number
-from xltools.layout import normalize_label
-from xltools.spec import FormatSpec
+from xltools.format.findings import Number
+from xltools.format.spec import FormatSpec
+from xltools.reading.labels import normalize_label
 
 _T2_2019 = re.compile(r"本年新制作数量|本年新公开数量|对外公开总数量|上一年项目数量|第二十条第（九）项")
 _OTHER_SUBROWS = re.compile(r"无正当理由逾期不补正|逾期未按收费通知")

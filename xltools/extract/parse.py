@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
-from xltools.document import ReportDocument
 from xltools.extract.format_tables import read_t2, read_t3, read_t4
+from xltools.extract.lines import Source
 from xltools.extract.tables import PICTURE, Note
 from xltools.extract.text import clean_lines, find_headings, paragraphs, signature_date, strip_chrome, title_unit_year
-from xltools.findings import Number
-from xltools.spec import FormatSpec
+from xltools.format.findings import Number
+from xltools.format.spec import FormatSpec
+from xltools.reading.document import ReportDocument
 
 READERS = {"T2": read_t2, "T3": read_t3, "T4": read_t4}
-
-
-class Source(NamedTuple):
-    """Text extracted from a file: ``hard_wrapped`` when lines are a page's lines (PDF) rather than paragraphs.
-    Pictures are marked in the text with PICTURE."""
-
-    text: str
-    hard_wrapped: bool
 
 
 def _note_unplaced_rows(spec: FormatSpec, table: str, values: dict[str, Number | None], notes: list[Note]) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 import pdfplumber
 from pdfminer.pdfparser import PDFSyntaxError
 
-from xltools.extract.parse import Source
+from xltools.extract.lines import Source, SourceError, row_line
 from xltools.extract.tables import PICTURE
 
 
@@ -20,8 +20,6 @@ def _text(page: Any) -> str:
 
 def _page_text(page: Any) -> str:
     """The page top to bottom: text between the tables, and each table as one line per row."""
-    from xltools.extract.sources import row_line
-
     parts: list[str] = []
     top = 0.0
     for table in sorted(page.find_tables(), key=lambda t: t.bbox[1]):
@@ -38,8 +36,6 @@ def _page_text(page: Any) -> str:
 
 
 def pdf_source(path: Path) -> Source:
-    from xltools.extract.sources import SourceError
-
     pages: list[str] = []
     try:
         with pdfplumber.open(path) as pdf:

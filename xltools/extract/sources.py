@@ -14,52 +14,15 @@ from html.parser import HTMLParser
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
-from xltools.extract.parse import Source
-from xltools.extract.tables import PICTURE, PLACEHOLDER
-from xltools.textfile import decode_text
+from xltools.extract.lines import Source, SourceError, grid_rows, row_line
+from xltools.extract.tables import PICTURE
+from xltools.reading.textfile import decode_text
 
 SUFFIXES = (".txt", ".html", ".htm", ".docx", ".pdf")
-_NUMERIC = re.compile(r"^\s*(\d+(\.\d+)?|[/／\-－—–]+)\s*$")
 _BLOCK = {"p", "div", "br", "h1", "h2", "h3", "h4", "h5", "h6", "li", "section", "article", "title", "tr",
           "table", "ul", "ol", "blockquote", "pre", "header", "footer", "dt", "dd"}
 _SKIP = {"script", "style", "noscript", "nav", "select", "button", "iframe", "svg", "head"}
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
-
-
-class SourceError(ValueError):
-    """The file cannot be read as a report (message in Chinese)."""
-
-
-def row_line(cells: list[str], exact: bool = True) -> str:
-    """A table row as a line: cells separated by spaces; in a row with numbers, blank cells become ∅. When the
-    cell structure is not exact (a PDF's ruling, where a merged label may show as blank cells), only blanks
-    between two numbers are kept as ∅."""
-    cells = [re.sub(r"\s+", "", c) for c in cells]
-    numeric = [i for i, c in enumerate(cells) if c and _NUMERIC.match(c)]
-    if not numeric:
-        return " ".join(c for c in cells if c)
-    if exact:
-        return " ".join(c or PLACEHOLDER for c in cells)
-    return " ".join(c or PLACEHOLDER for i, c in enumerate(cells) if c or numeric[0] < i < numeric[-1])
-
-
-def grid_rows(rows: list[list[tuple[str, int, int]]]) -> list[list[str]]:
-    """Rows of (text, rowspan, colspan) -> rows of the cells that start in each row (spanned positions dropped)."""
-    out: list[list[str]] = []
-    taken: dict[tuple[int, int], bool] = {}
-    for r, row in enumerate(rows):
-        col = 0
-        cells: list[str] = []
-        for text, rowspan, colspan in row:
-            while taken.get((r, col)):
-                col += 1
-            for dr in range(rowspan):
-                for dc in range(colspan):
-                    taken[(r + dr, col + dc)] = True
-            cells.append(text)
-            col += colspan
-        out.append(cells)
-    return out
 
 
 class _Page(HTMLParser):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from xltools.findings import Number
+from xltools.format.findings import Number
 
 MAX_DIGITS = 9  # no count in these tables comes near a billion
 LIMIT = 50_000  # more ways than this: give up (the row is then reported, never guessed)

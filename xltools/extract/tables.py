@@ -9,8 +9,8 @@ import re
 from typing import Any, NamedTuple
 
 from xltools.extract.splitting import splits, sums_hold
-from xltools.findings import Number
-from xltools.layout import normalize_label
+from xltools.format.findings import Number
+from xltools.reading.labels import normalize_label
 
 PLACEHOLDER = "∅"  # a blank, "/" or "-" cell: a position in the row without a number
 PICTURE = "〔图片〕"  # where the source had a picture (a table published as an image)

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from xltools.publish.model import ReportContent
-from xltools.templating import render_page
+from xltools.publish.pages import render_page
 
 
 def render_html(content: ReportContent, format_id: str) -> str:

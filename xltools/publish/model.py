@@ -11,10 +11,10 @@ import datetime as dt
 import re
 from typing import NamedTuple
 
-from xltools.document import ReportDocument
-from xltools.findings import fmt_number
-from xltools.layout import col_letters, parse_address
-from xltools.spec import FormatSpec, SheetSpec
+from xltools.format.addresses import col_letters, parse_address
+from xltools.format.findings import fmt_number
+from xltools.format.spec import FormatSpec, SheetSpec
+from xltools.reading.document import ReportDocument
 
 REPORT_TITLE = "政府信息公开工作年度报告"
 _LEAD = re.compile(r"^（[一二三四五六七八九十]{1,3}）[^。：:；，,]{1,30}(?:[。：:]|$)")

@@ -1,0 +1,79 @@
+"""``xltools check``: workbooks → findings (text or JSON), the overview page, the annotated copy."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from xltools.cli.app import _fail, _print_json, _progress, cli
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path())
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="输出格式 / output format (json: schema xltools.check/1, docs/check-json.md)")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
+              help="文字输出的语言 / language")
+@click.option("--strict", is_flag=True, help="警告也算未通过 / warnings fail too")
+@click.option("--report", "report_path", type=click.Path(dir_okay=False),
+              help="另写一个汇总情况网页（.html）/ also write the office's overview page")
+@click.option("--jobs", type=click.IntRange(min=1), help="并行进程数（默认：CPU 核数）/ parallel processes")
+@click.option("--annotate", "annotate_path", type=click.Path(dir_okay=False),
+              help="另存一份带“校验结果”工作表和问题标记的工作簿（单个文件）/ write a flagged copy")
+@click.option("--in-place", is_flag=True,
+              help="把校验结果和标记直接写进原工作簿（先备份）/ annotate the file itself, after a backup")
+@click.option("--overwrite", is_flag=True, help="覆盖已有的 --annotate 文件 / replace an existing copy")
+def check(files: tuple[str, ...], fmt: str, lang: str, strict: bool, report_path: str | None,
+          jobs: int | None, annotate_path: str | None, in_place: bool, overwrite: bool) -> None:
+    """校验一个或多个工作簿（也可以是文件夹）：勾稽关系、数值、封面信息和正文。
+
+    Check workbooks (or folders of them): arithmetic, values, metadata and text sections.
+
+    \b
+    Example:
+        xltools check 鹤岗市科学技术局2021.xlsx
+        xltools check 报送/ --format json > result.json
+        xltools check 报送/ --report 汇总情况.html
+        xltools check 2021年报.xlsx --annotate 2021年报-校验结果.xlsx
+    """
+    from xltools.checking.check import check as run_check
+    from xltools.checking.render import exit_code, render_report, render_summary, to_json
+
+    if annotate_path is not None or in_place:
+        from xltools.cli.workbook import annotate_one
+
+        annotate_one(files, annotate_path, in_place, overwrite, fmt, lang, strict)
+    if report_path is not None:
+        if not report_path.lower().endswith((".html", ".htm")):
+            _fail(f"--report 的文件必须以 .html 结尾：{report_path}")
+        _write_check_overview(files, report_path, jobs)
+    reports = run_check(files)
+    if not reports:
+        _fail("没有找到 .xlsx/.xlsm 文件 / no workbook found in " + " ".join(files))
+    if fmt == "json":
+        _print_json(to_json(reports, strict))
+    else:
+        for report in reports:
+            click.echo(render_report(report, lang, strict))
+        if len(reports) > 1:
+            click.echo(render_summary(reports, lang, strict))
+    sys.exit(exit_code(reports, strict))
+
+
+def _write_check_overview(files: tuple[str, ...], path: str, jobs: int | None) -> None:
+    from xltools.consolidate.collect import expand_workbooks, read_units
+    from xltools.consolidate.overview import write_overview
+
+    paths = expand_workbooks(files)
+    bar = _progress(len(paths), "校验")
+    if bar is None:
+        units = read_units(paths, jobs)
+    else:
+        with bar:
+            units = read_units(paths, jobs, bar.update)
+    try:
+        write_overview(path, units, title="政府信息公开工作年度报告 校验情况")
+    except OSError as exc:
+        _fail(f"无法写入 {path}：{exc.strerror or exc}")
+    click.echo(f"已生成汇总情况网页 / overview: {path}", err=True)

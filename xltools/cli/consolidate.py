@@ -1,0 +1,61 @@
+"""``xltools consolidate``: department workbooks → this level's report workbook."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from typing import Any
+
+import click
+
+from xltools.cli.app import _could_not_run, _progress, cli
+
+
+@cli.command()
+@click.argument("inputs", nargs=-1, required=True)
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="汇总工作簿（.xlsx）")
+@click.option("--unit", required=True, help="汇总单位名称，如“××市人民政府” / the consolidating unit")
+@click.option("--year", required=True, type=int, help="年度 / report year")
+@click.option("--roster", type=click.Path(exists=True, dir_okay=False), help="报送名单（.csv/.xlsx）/ roster")
+@click.option("--include-invalid", is_flag=True, help="有错误的单位也计入（会标出）/ include units with errors")
+@click.option("--jobs", type=click.IntRange(min=1), help="并行进程数（默认：CPU 核数）/ parallel processes")
+@click.option("--annotate-dir", type=click.Path(file_okay=False),
+              help="为每个单位写一份带“校验结果”表的工作簿，用于退回修改 / annotated copies to send back")
+@click.option("--overwrite", is_flag=True, help="覆盖已有文件 / replace existing outputs")
+def consolidate(inputs: tuple[str, ...], output: str, unit: str, year: int, roster: str | None,
+                include_invalid: bool, jobs: int | None, annotate_dir: str | None, overwrite: bool) -> None:
+    """汇总各单位的工作簿（逐级汇总），生成本级的年度报告工作簿、汇总明细、报送情况和汇总情况网页。
+
+    Consolidate department (or county) workbooks into this level's report workbook, with the details behind
+    every number, the submission status of every unit and the office's overview page.
+
+    INPUTS are files, folders (searched recursively) or glob patterns.
+
+    \b
+    Example:
+        xltools consolidate 报送/ -o 全市汇总.xlsx --unit ××市人民政府 --year 2024 --roster 名单.csv
+        xltools consolidate 市本级.xlsx 县区/*.xlsx -o 全市.xlsx --unit ××市 --year 2024 --annotate-dir 退回/
+    """
+    from xltools.consolidate.collect import expand_workbooks
+    from xltools.consolidate.consolidation import ConsolidateError, overview_path
+    from xltools.consolidate.consolidation import consolidate as run_consolidate
+    from xltools.consolidate.decide import STATUS_ZH, describe
+    from xltools.consolidate.roster import RosterError
+
+    bar = _progress(len(expand_workbooks(inputs)), "读取")
+    options: dict[str, Any] = {"unit": unit, "year": year, "roster": roster, "jobs": jobs, "overwrite": overwrite,
+                               "include_invalid": include_invalid, "annotate_dir": annotate_dir}
+    with _could_not_run(ConsolidateError, RosterError), bar or contextlib.nullcontext():
+        result = run_consolidate(inputs, output, progress=bar.update if bar else None, **options)
+
+    for entry in result.entries:
+        if entry.status != "included":
+            click.echo(describe(entry))
+    counts = "，".join(f"{STATUS_ZH[s]} {result.count(s)}" for s in STATUS_ZH if result.count(s))
+    click.echo(f"汇总：{counts}")
+    click.echo(f"已生成 {result.output}（汇总明细、报送情况、汇总构成工作表）和 {overview_path(result.output)}")
+    arithmetic = [f for f in result.report.findings if f.rule.startswith(("T3_", "T4_")) and f.severity == "error"]
+    if arithmetic:
+        click.echo(f"注意：汇总结果有 {len(arithmetic)} 个勾稽关系错误（来自计入的有错误单位），见 xltools check")
+    click.echo("下一步：在汇总工作簿的封面填写成文日期、在正文填写一、五、六部分，然后 xltools check / export。")
+    sys.exit(0 if result.clean else 1)

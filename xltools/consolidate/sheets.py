@@ -1,0 +1,45 @@
+"""The three sheets a consolidated workbook adds after the report: 汇总明细 (one row per counted unit with all its
+numbers, so every city number is the sum of its column), 报送情况 (every input and every roster unit with what
+happened to it) and 汇总构成 (every unit counted, also inside consolidated inputs, for the next level up)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from xltools.consolidate.collect import UnitResult
+from xltools.consolidate.decide import STATUS_ZH, Entry
+from xltools.format.spec import FormatSpec
+from xltools.workbook.writer import DataSheet
+
+DETAIL_SHEET, STATUS_SHEET, COMPOSITION_SHEET = "汇总明细", "报送情况", "汇总构成"
+CHECK_ZH = {"ok": "通过", "warnings": "有警告", "errors": "有错误", "unreadable": "无法读取"}
+DETAIL_FIXED = ["单位", "层级", "代码", "文件", "校验结果", "错误", "警告"]
+
+
+def _detail_rows(units: Sequence[UnitResult]) -> Iterator[list[Any]]:
+    for u in units:
+        yield [u.unit or "", u.level, u.code, u.file, CHECK_ZH[u.status], u.errors, u.warnings, *u.values]
+
+
+def data_sheets(spec: FormatSpec, entries: Sequence[Entry]) -> list[DataSheet]:
+    included = [e.result for e in entries if e.included and e.result is not None]
+    header = DETAIL_FIXED + [f"{c.sheet}{c.address} {c.row_label}｜{c.col_label}〔{c.id}〕" for c in spec.number_cells]
+    detail = DataSheet(DETAIL_SHEET, header, _detail_rows(included), {0: 28, 3: 40}, sums_from=len(DETAIL_FIXED))
+    status_rows = []
+    for e in entries:
+        r, roster = e.result, e.roster
+        status_rows.append([
+            (r.unit if r else None) or (roster.unit if roster else ""), (r.code if r else "") or "",
+            (r.level if r else "") or (roster.level if roster else ""), roster.parent if roster else "",
+            STATUS_ZH[e.status], r.file if r else "", e.reason or (CHECK_ZH[r.status] if r else "")])
+    status = DataSheet(STATUS_SHEET, ["单位", "代码", "层级", "上级单位", "状态", "文件", "说明"], status_rows,
+                       {0: 28, 4: 16, 5: 40, 6: 60})
+    composition: list[list[Any]] = []
+    for u in included:
+        if u.is_summary:
+            composition.extend([name, code, f"经“{u.unit}”汇总", u.file] for name, code in u.constituents)
+        else:
+            composition.append([u.unit or "", u.code, "直接报送", u.file])
+    parts = DataSheet(COMPOSITION_SHEET, ["单位", "代码", "来源", "文件"], composition, {0: 28, 2: 28, 3: 40})
+    return [detail, status, parts]

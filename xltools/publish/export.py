@@ -1,0 +1,116 @@
+"""``export``: the publish-ready report (Word, PDF or web page) from a checked workbook.
+
+The workbook is checked first; what was checked is exactly what is published. Error findings block the export
+(the result lists them) unless ``force``; warnings never block. Third-party writers are imported only when used.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import shutil
+import tempfile
+from pathlib import Path
+from typing import NamedTuple
+
+from xltools.atomic import OutputExists, atomic_output
+from xltools.checking.check import CheckReport, check_file
+from xltools.format.spec import load_spec
+from xltools.reading.document import ReportDocument, document_from_values
+
+FORMATS = ("docx", "pdf", "html")
+SUFFIXES = {".docx": "docx", ".pdf": "pdf", ".html": "html", ".htm": "html"}
+_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
+
+
+class ExportError(Exception):
+    """The export could not run (unreadable workbook, bad output name, no LibreOffice…); message in Chinese."""
+
+
+class ExportResult(NamedTuple):
+    report: CheckReport  # the check of the workbook, findings included
+    format: str
+    output: Path | None  # None when the export was blocked by error findings
+
+    @property
+    def blocked(self) -> bool:
+        return self.output is None
+
+
+def output_format(output: str | Path | None, fmt: str | None) -> str:
+    """The format asked for: ``fmt``, else the output's suffix, else docx. Raises ExportError on a mismatch."""
+    if fmt is not None and fmt not in FORMATS:
+        raise ExportError(f"不支持的导出格式“{fmt}”（可选：{'、'.join(FORMATS)}）")
+    if output is None:
+        return fmt or "docx"
+    suffix = Path(output).suffix.lower()
+    by_suffix = SUFFIXES.get(suffix)
+    if by_suffix is None:
+        raise ExportError(f"输出文件的扩展名必须是 .docx、.pdf 或 .html：{Path(output).name}")
+    if fmt is not None and fmt != by_suffix:
+        raise ExportError(f"--format {fmt} 与输出文件 {Path(output).name} 的扩展名不一致")
+    return by_suffix
+
+
+def default_output(source: str | Path, doc: ReportDocument, fmt: str) -> Path:
+    """``<填报单位><年度>年政府信息公开工作年度报告.<fmt>`` beside the workbook."""
+    from xltools.publish.model import report_title
+
+    source = Path(source)
+    unit = _UNSAFE.sub("_", doc.unit or "").strip(" ._")
+    stem = report_title(unit, doc.year) if unit else f"{source.stem}-{report_title(None, doc.year)}"
+    return source.with_name(f"{stem}.{fmt}")
+
+
+def write_report(doc: ReportDocument, output: str | Path, fmt: str | None = None, *, overwrite: bool = False,
+                 created: dt.datetime | None = None) -> Path:
+    """Write a report document as .docx, .pdf or .html (atomically). Used by ``export`` and the Excel button."""
+    from xltools.publish.model import report_content
+
+    output = Path(output)
+    fmt = output_format(output, fmt)
+    if output.exists() and not overwrite:
+        raise OutputExists(str(output))
+    content = report_content(load_spec(doc.format_id), doc)
+    if fmt == "html":
+        from xltools.publish.html_page import write_html
+
+        with atomic_output(output, overwrite) as tmp:
+            write_html(content, doc.format_id, tmp)
+        return output
+    from xltools.publish.docx_writer import write_docx
+
+    if fmt == "docx":
+        with atomic_output(output, overwrite) as tmp:
+            write_docx(content, tmp, created=created)
+        return output
+    from xltools.publish.pdf import docx_to_pdf
+
+    with tempfile.TemporaryDirectory(prefix="xltools-export-") as work:
+        docx = os.path.join(work, "report.docx")
+        write_docx(content, docx, created=created, for_libreoffice=True)
+        pdf = os.path.join(work, "report.pdf")
+        docx_to_pdf(docx, pdf)
+        with atomic_output(output, overwrite) as tmp:
+            shutil.copyfile(pdf, tmp)
+    return output
+
+
+def export(source: str | Path, output: str | Path | None = None, *, fmt: str | None = None, force: bool = False,
+           overwrite: bool = False, today: dt.date | None = None) -> ExportResult:
+    """Check the workbook ``source`` and, unless it has errors (or ``force``), write the report.
+
+    Raises ExportError when the export cannot run, OutputExists when the output exists and ``overwrite`` is off,
+    and PdfError (from xltools.publish.pdf) when LibreOffice is missing or fails.
+    """
+    fmt = output_format(output, fmt)
+    report = check_file(source, today)
+    if not report.readable or report.values is None:
+        raise ExportError(f"{source}：{report.reason}")
+    if report.tally("error") and not force:
+        return ExportResult(report, fmt, None)
+    doc = document_from_values(load_spec(report.values.format_id), report.values)
+    target = Path(output) if output is not None else default_output(source, doc, fmt)
+    written = write_report(doc, target, fmt, overwrite=overwrite)
+    return ExportResult(report, fmt, written)

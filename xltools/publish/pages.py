@@ -1,0 +1,30 @@
+"""HTML pages from Jinja2 templates shipped in ``xltools/templates`` (the only module importing jinja2).
+
+Autoescaping is always on: clerks' text goes into these pages and must never become markup.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+import jinja2
+
+from xltools import __version__
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("xltools.publish", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def render_page(template: str, **context: Any) -> str:
+    """Render ``xltools/templates/<template>`` with ``context`` (plus ``version``)."""
+    return _environment().get_template(template).render(version=__version__, **context)

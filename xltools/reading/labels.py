@@ -1,0 +1,121 @@
+"""Label verification: is a cell really under the row and column labels the format says?
+
+Pure functions over a sheet grid, so that a shifted, edited or foreign sheet is reported and never misread.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any
+
+from xltools.format.spec import CellSpec
+
+_DIGIT_COMMA = re.compile(r"(\d)、")
+_SPACE = re.compile(r"\s+")
+_QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "「": '"', "」": '"'})
+
+
+def normalize_label(text: Any) -> str:
+    """Compare labels ignoring width, whitespace, quote style and "1、" vs "1."."""
+    return _normalize(text) if isinstance(text, str) and text else ""
+
+
+@lru_cache(maxsize=4096)
+def _normalize(text: str) -> str:
+    s = unicodedata.normalize("NFKC", text).translate(_QUOTES)
+    s = _SPACE.sub("", s)
+    return _DIGIT_COMMA.sub(r"\1.", s)
+
+
+_EMPTY: set[str] = set()
+
+
+class Grid:
+    """A sheet's values (absolute, zero-based) with merged ranges resolved to their top-left value."""
+
+    def __init__(self, rows: Sequence[Sequence[Any]], merges: Sequence[tuple[tuple[int, int], tuple[int, int]]]):
+        self.rows = rows
+        self._origin: dict[tuple[int, int], tuple[int, int]] = {}
+        for (r0, c0), (r1, c1) in merges:
+            for r in range(r0, r1 + 1):
+                for c in range(c0, c1 + 1):
+                    self._origin[(r, c)] = (r0, c0)
+        self._row_labels: dict[int, set[str]] = {}
+        self._col_labels: dict[int, set[str]] = {}
+        self._indexed = False
+
+    def raw(self, row: int, col: int) -> Any:
+        if 0 <= row < len(self.rows) and 0 <= col < len(self.rows[row]):
+            return self.rows[row][col]
+        return None
+
+    def get(self, row: int, col: int) -> Any:
+        r, c = self._origin.get((row, col), (row, col))
+        return self.raw(r, c)
+
+    def _index(self) -> None:
+        """Normalised labels per row and per column, in one pass (merged ranges count in every row and column
+        they cover)."""
+        rows: dict[int, set[str]] = {}
+        cols: dict[int, set[str]] = {}
+        for r, line in enumerate(self.rows):
+            for c, v in enumerate(line):
+                if isinstance(v, str) and v and (n := normalize_label(v)):
+                    rows.setdefault(r, set()).add(n)
+                    cols.setdefault(c, set()).add(n)
+        for (r, c), (r0, c0) in self._origin.items():
+            if (r, c) == (r0, c0) or not (n := normalize_label(self.raw(r0, c0))):
+                continue
+            if r < len(self.rows):
+                cols.setdefault(c, set()).add(n)
+                if c < len(self.rows[r]):
+                    rows.setdefault(r, set()).add(n)
+        self._row_labels, self._col_labels = rows, cols
+        self._indexed = True
+
+    def row_labels(self, row: int) -> set[str]:
+        if not self._indexed:
+            self._index()
+        return self._row_labels.get(row, _EMPTY)
+
+    def col_labels(self, col: int) -> set[str]:
+        if not self._indexed:
+            self._index()
+        return self._col_labels.get(col, _EMPTY)
+
+    def text_near(self, row: int, col: int, *, left: bool) -> str:
+        """The nearest non-empty text left of (or above) a cell, to show what is there instead."""
+        rng = range(col - 1, -1, -1) if left else range(row - 1, -1, -1)
+        for i in rng:
+            v = self.get(row, i) if left else self.get(i, col)
+            if isinstance(v, str) and v.strip():
+                return v.strip()
+        return "（空）"
+
+
+def check_labels(cell: CellSpec, grid: Grid, row: int, col: int) -> tuple[str, str] | None:
+    """None when the labels match; else (expected label, label found instead)."""
+    if cell.type == "text":
+        heading = cell.row[0]
+        above = grid.get(row - 1, col) if row > 0 else None
+        if normalize_label(above) != normalize_label(heading):
+            return heading, str(above).strip() if isinstance(above, str) and above.strip() else "（空）"
+        return None
+    row_labels, col_labels = _normalized_labels(cell)
+    if not row_labels <= grid.row_labels(row):
+        label = next(x for x, n in zip(cell.row, map(normalize_label, cell.row), strict=True)
+                     if n not in grid.row_labels(row))
+        return label, grid.text_near(row, col, left=True)
+    if not col_labels <= grid.col_labels(col):
+        label = next(x for x, n in zip(cell.col, map(normalize_label, cell.col), strict=True)
+                     if n not in grid.col_labels(col))
+        return label, grid.text_near(row, col, left=False)
+    return None
+
+
+@lru_cache(maxsize=4096)
+def _normalized_labels(cell: CellSpec) -> tuple[frozenset[str], frozenset[str]]:
+    return frozenset(map(normalize_label, cell.row)), frozenset(map(normalize_label, cell.col))

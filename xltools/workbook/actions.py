@@ -1,0 +1,261 @@
+"""What the workbook buttons do, on any workbook port: validate, fill totals, flag, clear flags, export.
+
+The same functions serve the Excel buttons (``xltools.excel``, live workbook via xlwings) and the headless
+commands (``xltools fill``, ``check --annotate``, ``clear-flags``, via openpyxl). Each returns the one-line
+message shown to the clerk.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from xltools.checking.check import CheckReport, check_raw
+from xltools.checking.rules import expand
+from xltools.format.addresses import split_ref
+from xltools.format.findings import SEVERITY_ZH, Finding, fmt_number
+from xltools.format.spec import FormatSpec, load_spec
+from xltools.reading.labels import Grid
+from xltools.reading.locate import locate_cells, spec_of
+from xltools.reading.rawbook import RawBook
+from xltools.reading.values import parse_values
+from xltools.workbook.port import SheetTable, WorkbookPort
+
+RESULTS_SHEET = "校验结果"
+FLAGS_SHEET = "xltools.标记"  # hidden: the original fill and note of every flagged cell, so clearing restores them
+FLAG_COLOURS = {"error": "FFC7CE", "warning": "FFEB9C"}
+RESULT_COLOURS = {"error": "FFC7CE", "warning": "FFEB9C", "info": "DDEBF7"}
+RESULTS_HEADER = ("严重程度", "规则", "位置", "行｜列", "问题", "应为", "实际", "怎么改")
+RESULTS_WIDTHS = (10, 26, 14, 36, 60, 12, 12, 60)
+FLAGS_HEADER = ("工作表", "单元格", "原填充", "原批注", "标记批注")
+NOTE_PREFIX = "【xltools】"
+
+
+class Outcome(NamedTuple):
+    """What an action did: the message for the clerk, and whether the workbook has error findings."""
+
+    message: str
+    errors: int = 0
+    changed: int = 0
+
+
+def read_port(port: WorkbookPort) -> RawBook:
+    """The open workbook as the core reads files: values by cell id, verified against the labels."""
+    spec, version = spec_of(port.properties())
+    names = {}
+    for name, refers in port.defined_names().items():
+        target = split_ref(refers)
+        if target:
+            names[name] = target
+    sheets = set(port.sheet_names())
+    grids = {}
+    for sheet in {s.name for s in spec.sheets} | {t[0] for t in names.values()}:
+        if sheet in sheets:
+            grids[sheet] = Grid(port.values(sheet), port.merged_ranges(sheet))
+    return locate_cells(port.source, spec, version, names, grids, port.formulas, port.properties())
+
+
+def check_port(port: WorkbookPort, today: dt.date | None = None) -> CheckReport:
+    return check_raw(read_port(port), today)
+
+
+@contextmanager
+def _unprotected(port: WorkbookPort, sheets: Sequence[str]) -> Iterator[None]:
+    lifted = [s for s in dict.fromkeys(sheets) if port.unprotect(s)]
+    try:
+        yield
+    finally:
+        for sheet in lifted:
+            port.protect(sheet)
+
+
+def _counts(report: CheckReport) -> str:
+    return f"{report.tally('error')} 个错误，{report.tally('warning')} 个警告，{report.tally('info')} 个提示"
+
+
+def summary(report: CheckReport) -> str:
+    if not report.findings:
+        return "校验通过：未发现问题。"
+    head = f"校验完成：{_counts(report)}。"
+    return head + ("请按“校验结果”工作表逐条修改。" if report.tally("error") else "可以导出，建议看一下警告。")
+
+
+def results_table(report: CheckReport, title: str | None = None) -> SheetTable:
+    """The 校验结果 sheet: one row per finding, its cell linked."""
+    rows: list[list[Any]] = []
+    links: dict[tuple[int, int], str] = {}
+    fills: list[str] = []
+    for f in report.findings:
+        c = f.cells[0] if f.cells else None
+        labels = "｜".join(x for x in (c.row_label, c.col_label) if x) if c else ""
+        if c:
+            links[(len(rows), 2)] = f"'{c.sheet}'!{c.address}"
+        rows.append([SEVERITY_ZH[f.severity], f.rule, f.where, labels, f.message["zh"], fmt_number(f.expected),
+                     fmt_number(f.actual), f.fix["zh"]])
+        fills.append(RESULT_COLOURS.get(f.severity, ""))
+    if not rows:
+        rows.append(["", "", "", "", "未发现问题", "", "", ""])
+        fills.append("")
+    stamp = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
+    return SheetTable(RESULTS_SHEET, title or f"{summary(report)}（{stamp} 校验）", RESULTS_HEADER, rows,
+                      RESULTS_WIDTHS, links, fills)
+
+
+def validate(port: WorkbookPort, today: dt.date | None = None, title: str | None = None) -> Outcome:
+    """校验: check the workbook and (re)write the 校验结果 sheet."""
+    report = check_port(port, today)
+    port.write_table(results_table(report, title))
+    port.select(RESULTS_SHEET, "A1")
+    return Outcome(summary(report), report.tally("error"))
+
+
+def total_definitions(spec: FormatSpec) -> dict[str, list[str]]:
+    """Every total cell and the cells it sums, from the format's sum rules (a total = the sum of its parts)."""
+    found: dict[str, list[str]] = {}
+    for rule in spec.rules:
+        if rule.kind != "sum_equals":
+            continue
+        for p in expand(rule):
+            left = p["left"]
+            if len(left) == 1 and spec.cell(left[0]).total and left[0] not in found:
+                found[left[0]] = list(p["right"])
+    return found
+
+
+def fill_totals(port: WorkbookPort, today: dt.date | None = None) -> Outcome:
+    """填充合计: compute every total cell from its parts and write it (blank parts count as 0; a total whose parts
+    are not numbers is left alone)."""
+    raw = read_port(port)
+    if not raw.cells:
+        return Outcome("没有找到报告的表格（表二、表三、表四），无法填充合计。", 1)
+    spec = load_spec(raw.format_id)
+    values = parse_values(spec, raw, today)[0]
+    definitions = total_definitions(spec)
+    computed: dict[str, float | int | None] = {}
+
+    def total(cell_id: str) -> float | int | None:
+        if cell_id not in definitions:
+            return values.number(cell_id)
+        if cell_id not in computed:
+            computed[cell_id] = None  # a cycle in the spec would read as "cannot compute", never loop
+            parts = [total(p) for p in definitions[cell_id]]
+            computed[cell_id] = None if any(x is None for x in parts) else sum(x for x in parts if x is not None)
+        return computed[cell_id]
+
+    writes: list[tuple[str, str, float | int]] = []
+    filled, skipped = 0, []
+    for cell_id in definitions:
+        value, cell = total(cell_id), raw.cells.get(cell_id)
+        if cell is None:
+            continue  # not under its labels: the check says where
+        if value is None:
+            c = spec.cell(cell_id)
+            skipped.append(f"{c.sheet}!{cell.address}〔{'｜'.join(x for x in (c.row_label, c.col_label) if x)}〕")
+            continue
+        filled += 1
+        value = round(value, 6)
+        value = int(value) if float(value).is_integer() else value
+        if values.number(cell_id) != value or cell_id in values.blank:
+            writes.append((spec.cell(cell_id).sheet, cell.address, value))
+    with _unprotected(port, [w[0] for w in writes]):
+        for sheet, address, value in writes:
+            port.set_value(sheet, address, value)
+    message = f"已填充合计：{filled} 个合计单元格，其中 {len(writes)} 个改了数值。"
+    if skipped:
+        shown = "、".join(skipped[:3]) + ("等" if len(skipped) > 3 else "")
+        message += (f"有 {len(skipped)} 个合计没有填充，因为它的分项不是数字：{shown}。"
+                    "请把这些分项改为数字（点“校验”可看到是哪几格）后再填充。")
+    return Outcome(message, 0, len(writes))
+
+
+def _flag_note(findings: Sequence[Finding]) -> str:
+    lines = [f"{NOTE_PREFIX}{SEVERITY_ZH[f.severity]}：{f.message['zh']}\n怎么改：{f.fix['zh']}" for f in findings]
+    return "\n".join(lines)
+
+
+def clear_flags(port: WorkbookPort) -> Outcome:
+    """清除标记: put back the fill and note each flagged cell had before it was flagged."""
+    if FLAGS_SHEET not in port.sheet_names():
+        return Outcome("没有需要清除的标记。")
+    rows = port.values(FLAGS_SHEET)[2:]  # after the title and the header
+    entries = [r for r in rows if len(r) >= 5 and r[0] and r[1]]
+    with _unprotected(port, [str(r[0]) for r in entries]):
+        for sheet, address, fill, note, ours in (r[:5] for r in entries):
+            if str(sheet) not in port.sheet_names():
+                continue
+            port.set_fill(str(sheet), str(address), str(fill) if fill else None)
+            current = port.note(str(sheet), str(address))
+            if current is None or current == ours or current.startswith(NOTE_PREFIX):
+                port.set_note(str(sheet), str(address), str(note) if note else None)
+    port.delete_sheet(FLAGS_SHEET)
+    return Outcome(f"已清除 {len(entries)} 个单元格的标记，恢复了原来的底色和批注。", 0, len(entries))
+
+
+def flag(port: WorkbookPort, today: dt.date | None = None, report: CheckReport | None = None) -> Outcome:
+    """标记问题: fill the cell of every finding (errors red, warnings amber) with a note saying what is wrong and
+    how to fix it. The cell is the finding's first (the total that disagrees, the blank cell…), not every part
+    of a sum: a red column of 22 parts would hide which one to change."""
+    clear_flags(port)
+    report = report or check_port(port, today)
+    by_cell: dict[tuple[str, str], list[Finding]] = {}
+    for f in report.findings:
+        if f.severity not in FLAG_COLOURS:
+            continue
+        if f.cells:  # the cell to fix first; the note names the others
+            by_cell.setdefault((f.cells[0].sheet, f.cells[0].address), []).append(f)
+    sheets = set(port.sheet_names())
+    records = []
+    with _unprotected(port, [s for s, _ in by_cell if s in sheets]):
+        for (sheet, address), findings in by_cell.items():
+            if sheet not in sheets:
+                continue
+            worst = "error" if any(f.severity == "error" for f in findings) else "warning"
+            note = _flag_note(findings)
+            records.append([sheet, address, port.fill(sheet, address) or "", port.note(sheet, address) or "", note])
+            port.set_fill(sheet, address, FLAG_COLOURS[worst])
+            port.set_note(sheet, address, note)
+    if records:
+        port.write_table(SheetTable(FLAGS_SHEET, "xltools 标记记录：清除标记时据此恢复原样，请勿修改", FLAGS_HEADER,
+                                    records, hidden=True))
+    if not report.findings:
+        return Outcome("校验通过：没有需要标记的单元格。")
+    return Outcome(f"已标记 {len(records)} 个单元格（红色为错误，黄色为警告，批注中有说明）：{_counts(report)}。",
+                   report.tally("error"), len(records))
+
+
+def export_beside(port: WorkbookPort, today: dt.date | None = None, with_pdf: bool = True) -> Outcome:
+    """导出报告: the .docx (and .pdf when LibreOffice is installed) beside the workbook, if it has no errors."""
+    from xltools.publish.export import default_output, write_report
+    from xltools.publish.pdf import PdfError, find_soffice
+    from xltools.reading.document import document_from_values
+
+    source = Path(port.source)
+    if not source.parent.name or not source.suffix:
+        return Outcome("请先保存工作簿，报告将导出到工作簿所在的文件夹。", 1)
+    report = check_port(port, today)
+    if report.tally("error") or report.values is None:
+        return Outcome(f"有 {report.tally('error')} 个错误，暂不导出。请点“校验”查看并改正后再导出。",
+                       report.tally("error"))
+    doc = document_from_values(load_spec(report.values.format_id), report.values)
+    written = [write_report(doc, default_output(source, doc, "docx"), "docx", overwrite=True)]
+    note = ""
+    if with_pdf and find_soffice():
+        try:
+            written.append(write_report(doc, default_output(source, doc, "pdf"), "pdf", overwrite=True))
+        except PdfError as exc:
+            note = f"（PDF 未能生成：{exc}）"
+    elif with_pdf:
+        note = "（未安装 LibreOffice，未生成 PDF；可在 Word 中另存为 PDF）"
+    names = "、".join(p.name for p in written)
+    return Outcome(f"已导出到 {source.parent}：{names}{note}", 0, len(written))
+
+
+def annotate(port: WorkbookPort, report: CheckReport, title: str | None = None) -> Outcome:
+    """What ``check --annotate`` leaves in a copy: the 校验结果 sheet and the flagged cells."""
+    flag(port, report=report)
+    port.write_table(results_table(report, title))
+    port.select(RESULTS_SHEET, "A1")
+    return Outcome(summary(report), report.tally("error"))

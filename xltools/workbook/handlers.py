@@ -1,0 +1,138 @@
+"""The handlers behind the workbook buttons (called by xlwings ``RunPython`` from xltools.bas).
+
+Each handler is one line: take the workbook whose button was pressed, run one action of ``xltools.actions``,
+show its message. A clerk never sees a Python traceback: any failure becomes a short Chinese message naming the
+log file, and the details go to that log (``%LOCALAPPDATA%\\xltools\\logs\\excel.log`` on Windows; the folder can
+be set with ``XLTOOLS_LOG_DIR``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import logging.handlers
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from xltools.workbook import actions
+
+if TYPE_CHECKING:
+    from xltools.workbook.port import WorkbookPort
+    from xltools.workbook.xlwings_port import XlwingsPort
+
+Action = Callable[["WorkbookPort"], actions.Outcome]
+_KNOWN = {  # exceptions a clerk can act on: their message says what to do
+    "ReadError": "{exc}",
+    "OutputExists": "文件已存在：{exc}",
+    "PermissionError": "文件被占用或没有写入权限（{exc}）：如果报告正在 Word 中打开，请先关闭再试。",
+    "PdfError": "{exc}",
+    "XlwingsError": "xlwings：{exc}。版本不一致时请运行 pip install \"xltools[excel]\"。",
+    "ModuleNotFoundError": "缺少 Python 组件（{exc}）：请运行 pip install \"xltools[excel]\"，见 docs/excel-setup.md。",
+}
+
+
+def log_dir() -> Path:
+    if os.environ.get("XLTOOLS_LOG_DIR"):
+        return Path(os.environ["XLTOOLS_LOG_DIR"])
+    if sys.platform.startswith("win"):
+        return Path(os.environ.get("LOCALAPPDATA", Path.home())) / "xltools" / "logs"
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Logs" / "xltools"
+    return Path(os.environ.get("XDG_STATE_HOME", Path.home() / ".local" / "state")) / "xltools"
+
+
+def _logger() -> logging.Logger:
+    """The log file handler for the current log folder (a rotating file, 3 × 1 MB at most)."""
+    log = logging.getLogger("xltools.workbook.handlers")
+    path = log_dir() / "excel.log"
+    current = [h for h in log.handlers if isinstance(h, logging.FileHandler)]
+    if current and current[0].baseFilename == str(path.absolute()):
+        return log
+    for h in current:
+        log.removeHandler(h)
+        h.close()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.handlers.RotatingFileHandler(path, maxBytes=1_000_000, backupCount=3, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    return log
+
+
+def run(name: str, action: Action, port_factory: Callable[[], XlwingsPort | WorkbookPort]) -> str:
+    """Run one button: never raises. Returns (and shows, when the port can) the message for the clerk."""
+    port = None
+    try:
+        port = port_factory()
+        message = action(port).message
+    except Exception as exc:
+        kind = type(exc).__name__
+        template = _KNOWN.get(kind)
+        try:
+            _logger().exception("%s failed", name)
+            where = str(log_dir() / "excel.log")
+        except OSError:
+            where = "（日志无法写入）"
+        if template:
+            message = template.format(exc=exc)
+        else:
+            message = (f"操作未完成：xltools 出现意外错误（{kind}）。工作簿没有被改坏。"
+                       f"请把日志文件 {where} 发给技术支持。")
+    else:
+        with contextlib.suppress(OSError):
+            _logger().info("%s %s: %s", name, port.source, message)
+    _show(port, message)
+    return message
+
+
+def _show(port: object, message: str) -> None:
+    """In Excel: a message box (of the workbook, or of the running Excel when the workbook was not reached).
+    Elsewhere: standard error."""
+    alert = getattr(port, "alert", None)
+    try:
+        if callable(alert):
+            alert(message)
+            return
+        if port is None and "xlwings" in sys.modules:
+            from xltools.workbook.xlwings_port import alert_active
+
+            alert_active(message)
+            return
+    except Exception:
+        with contextlib.suppress(OSError):
+            _logger().exception("could not show the message")
+    print(message, file=sys.stderr)
+
+
+def _caller() -> XlwingsPort:
+    from xltools.workbook.xlwings_port import caller
+
+    return caller()
+
+
+def validate() -> None:
+    """校验"""
+    run("validate", actions.validate, _caller)
+
+
+def fill_totals() -> None:
+    """填充合计"""
+    run("fill_totals", actions.fill_totals, _caller)
+
+
+def flag() -> None:
+    """标记问题"""
+    run("flag", actions.flag, _caller)
+
+
+def clear_flags() -> None:
+    """清除标记"""
+    run("clear_flags", actions.clear_flags, _caller)
+
+
+def export_report() -> None:
+    """导出报告"""
+    run("export_report", actions.export_beside, _caller)

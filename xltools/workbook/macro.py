@@ -1,0 +1,78 @@
+"""The macro-enabled workbook (.xlsm): its buttons, the xlwings settings sheet and its VBA project.
+
+The VBA project holds three modules: ``xltools`` (our button macros, xltools/vba/xltools.bas) and xlwings' own
+``xlwings`` module and ``Dictionary`` class, read from the installed xlwings at build time, so that the VBA side
+and the Python side of xlwings are always the same version (xlwings refuses to run otherwise). The committed
+template is built by ``python -m xltools.workbook.macro``; ``xltools new --macro`` reuses its VBA project.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import sys
+import tempfile
+from pathlib import Path
+
+from xltools.format.spec import DEFAULT_FORMAT, FormatSpec, load_spec
+from xltools.workbook.writer import MacroParts, write_workbook
+
+MACRO_SOURCE = Path(__file__).parent / "vba" / "xltools.bas"
+XLWINGS_FILES = (("xlwings", "xlwings.bas", False), ("Dictionary", "addin/Dictionary.cls", True))
+_VERSION = re.compile(r'XLWINGS_VERSION As String = "([^"]+)"')
+
+
+class MacroError(RuntimeError):
+    """The macro workbook cannot be built here (xlwings or pyOpenVBA missing); message in Chinese."""
+
+
+def xlwings_folder() -> Path:
+    """The installed xlwings package folder, found without importing xlwings."""
+    spec = importlib.util.find_spec("xlwings")
+    if spec is None or not spec.submodule_search_locations:
+        raise MacroError("未安装 xlwings：pip install 'xltools[excel]'（构建宏模板需要与之匹配的 xlwings）")
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def xlwings_vba_version(source: str) -> str:
+    m = _VERSION.search(source)
+    if not m:
+        raise MacroError("xlwings.bas 中没有找到版本号")
+    return m.group(1)
+
+
+def module_sources() -> list[tuple[str, str, bool]]:
+    """(module name, source text, is a class) of every module in the project, ours first."""
+    folder = xlwings_folder()
+    found = [("xltools", MACRO_SOURCE.read_text(encoding="ascii"), False)]
+    for name, rel, is_class in XLWINGS_FILES:
+        found.append((name, (folder / rel).read_text(encoding="utf-8"), is_class))
+    return found
+
+
+def build_vba_project(spec: FormatSpec) -> bytes:
+    """The VBA project built from the sources (needs xlwings and pyOpenVBA, i.e. the test extra)."""
+    try:
+        from xltools.workbook.vba_project import Module, build_project
+    except ImportError:
+        raise MacroError("未安装 pyOpenVBA：pip install -e '.[test]'") from None
+    modules = [Module(name, source, is_class) for name, source, is_class in module_sources()]
+    with tempfile.TemporaryDirectory(prefix="xltools-macro-") as work:
+        seed = str(Path(work) / "seed.xlsx")
+        write_workbook(spec, seed, macro=MacroParts(None))
+        return build_project(seed, modules)
+
+
+def build_template(output: str | Path, format_id: str = DEFAULT_FORMAT) -> Path:
+    """Build the blank macro template from the sources (the committed file must equal this)."""
+    from xltools.atomic import atomic_output
+    spec = load_spec(format_id)
+    project = build_vba_project(spec)
+    with atomic_output(output, overwrite=True) as tmp:
+        write_workbook(spec, tmp, macro=MacroParts(project))
+    return Path(output)
+
+
+if __name__ == "__main__":  # python -m xltools.workbook.macro workbook_templates/gov-disclosure-2021.xlsm
+    target = sys.argv[1] if len(sys.argv) > 1 else f"workbook_templates/{DEFAULT_FORMAT}.xlsm"
+    print(build_template(target))
