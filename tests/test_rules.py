@@ -10,7 +10,9 @@ import openpyxl
 import pytest
 from helpers import check_json, clean_document, findings_of, write_doc
 
+from xltools.checking.rules import run_rules
 from xltools.format.spec import load_spec
+from xltools.reading.values import Values
 
 Doc = dict[str, Any]
 
@@ -20,15 +22,23 @@ def bump(doc: Doc, *cells: str, by: int = 1) -> None:
         doc["values"][c] += by
 
 
+def set_text(doc: Doc, cell_id: str, text: str | None = None) -> None:
+    """Set (None: remove) a text cell, whether the document keys it by cell id or by section id."""
+    for key in (cell_id, cell_id.split(".")[0]):
+        doc["texts"].pop(key, None)
+    if text is not None:
+        doc["texts"][cell_id] = text
+
+
 DOC_CASES: dict[str, tuple[Callable[[Doc], None], str]] = {
     # rule id: (how to break the clean document, where the finding must point)
     "T3_COL_BALANCE": (lambda d: bump(d, "T3.new_received.natural_person", "T3.new_received.total"), "表三!D28"),
     "T3_RESULTS_SUM": (lambda d: bump(d, "T3.r_granted.natural_person", "T3.r_granted.total"), "表三!D28"),
     "T3_ROW_TOTAL": (lambda d: bump(d, "T3.r_partial.total", by=-4), "表三!J8"),
     "T4_GROUP_TOTAL": (lambda d: bump(d, "T4.litigation_after_review.total", by=-5), "表四!O5"),
-    "SECTIONS_PRESENT": (lambda d: d["texts"].pop("S5"), "正文!A7"),
-    "S6_FEE_STATEMENT": (lambda d: d["texts"].update(S6="本年度无其他需要报告的事项。"), "正文!A9"),
-    "S1_LENGTH": (lambda d: d["texts"].update(S1="公开" * 501), "正文!A2"),
+    "SECTIONS_PRESENT": (lambda d: set_text(d, "S5.text"), "正文!A7"),
+    "S6_FEE_STATEMENT": (lambda d: set_text(d, "S6.text", "本年度无其他需要报告的事项。"), "正文!A9"),
+    "S1_LENGTH": (lambda d: set_text(d, "S1.text", "公开" * 501), "正文!A2"),
     "S_T2_IN_FORCE_GE_ISSUED": (lambda d: d["values"].update({"T2.normative_documents.in_force": 5}), "表二!D5"),
     "S_OTHER_PROCESSING_SHARE": (lambda d: bump(d, "T3.r_other_other.total", by=3000), "表三!J25"),
     "S_FEE_UNIT": (lambda d: (d["meta"].update(level="部门"),
@@ -138,3 +148,15 @@ def test_shifted_sheet_is_reported_never_misread(clean_book: Path, tmp_path: Pat
     assert code == 1 and "LAYOUT_LABEL_MISMATCH" in rules
     # rows below the inserted one are not read at the wrong place: no arithmetic finding is invented from them
     assert not rules & {"T3_ROW_TOTAL", "T3_RESULTS_SUM", "T3_COL_BALANCE"}
+
+
+def test_text_rules_read_the_text_by_cell_id() -> None:
+    spec = load_spec()
+
+    def text_findings(texts: dict[str, str]) -> set[str]:
+        values = Values(spec.id, {}, frozenset(), frozenset(), texts, {}, {})
+        return {f.rule for f in run_rules(spec, values) if f.rule in ("SECTIONS_PRESENT", "S6_FEE_STATEMENT")}
+
+    by_cell = {"S1.text": "总体情况。", "S5.text": "问题。", "S6.text": "本年度未收取信息处理费。"}
+    assert text_findings(by_cell) == set()
+    assert text_findings({k.split(".")[0]: v for k, v in by_cell.items()}) == {"SECTIONS_PRESENT", "S6_FEE_STATEMENT"}

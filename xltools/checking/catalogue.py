@@ -1,22 +1,14 @@
-"""The rule catalogue (docs/rules.md), generated from the format spec so that the docs cannot drift."""
+"""The rule catalogue (docs/rules.md), generated from the format specs and the declared rule kinds so that the docs
+cannot drift."""
 
 from __future__ import annotations
 
 from xltools.format.findings import SEVERITY_ZH
+from xltools.format.rulekinds import BUILTIN, BUILTIN_TEXT, KINDS
 from xltools.format.spec import FormatSpec, available_formats, load_spec
 
 SEVERITY_EN = {"error": "error", "warning": "warning", "info": "info"}
-KIND_TEXT = {
-    "sum_equals": "sum(left) = sum(right)",
-    "not_less_than": "cell ≥ other cell",
-    "text_required": "text not empty",
-    "text_contains": "text mentions",
-    "text_max_length": "text length ≤ max",
-    "share_at_most": "share of parts ≤ max",
-    "at_most_by_level": "value ≤ limit for the unit level",
-    "zero_for_levels": "value = 0 for these levels",
-    "builtin": "raised while reading cells",
-}
+KIND_TEXT = {**{k.name: k.text for k in KINDS.values()}, BUILTIN: BUILTIN_TEXT}
 
 
 def _format_md(spec: FormatSpec, lang: str) -> list[str]:

@@ -1,151 +1,141 @@
-"""The rule kinds, registered by name. A rule in the format spec names its kind and gives its parameters;
-``run_rules`` expands ``for_each`` and calls the kind. Every kind is a pure function of the values."""
+"""The implementations of the rule kinds declared in ``xltools.format.rulekinds``, registered by name. A rule in the
+format spec names its kind and gives its parameters (checked when the spec loads); ``run_rules`` calls the kind
+once per ``for_each`` expansion (``RuleSpec.expanded``, from which ``FormatSpec.sum_relations`` also reads).
+Every kind is a pure function of the values, with the declared keyword parameters and types."""
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
-from xltools.format.findings import CellRef, Finding, FindingFactory, Number
+from xltools.format.findings import CellRef, Finding, FindingFactory
+from xltools.format.rulekinds import BUILTIN, Level, Number, NumberCellId, TextCellId, implementation_problem
 from xltools.format.spec import FormatSpec, RuleSpec
 from xltools.reading.values import Values
 
-Check = Callable[[FormatSpec, FindingFactory, Values, dict[str, Any]], Iterator[Finding]]
+Check = Callable[..., Iterator[Finding]]
 KINDS: dict[str, Check] = {}
 
 
-def kind(name: str) -> Callable[[Check], Check]:
-    def register(fn: Check) -> Check:
-        KINDS[name] = fn
-        return fn
-    return register
+class Context(NamedTuple):
+    """What a kind works on: the format, the report's values and the factory of the rule's findings."""
+
+    spec: FormatSpec
+    values: Values
+    finding: FindingFactory
+
+    def ref(self, cell_id: str) -> CellRef:
+        return CellRef.of(self.spec.cell(cell_id), self.values.addresses.get(cell_id))
+
+    def sum(self, ids: list[NumberCellId]) -> Number | None:
+        nums = [self.values.number(i) for i in ids]
+        if any(n is None for n in nums):
+            return None  # an unusable cell: its own finding says why; do not pile on
+        return sum(n for n in nums if n is not None)
+
+    def text(self, cell_id: TextCellId) -> tuple[CellRef, str]:
+        """The text cell's reference and its text ("" when empty)."""
+        return self.ref(cell_id), self.values.texts.get(cell_id, "")
 
 
-def _ref(spec: FormatSpec, values: Values, cell_id: str) -> CellRef:
-    return CellRef.of(spec.cell(cell_id), values.addresses.get(cell_id))
-
-
-def _sum(values: Values, ids: list[str]) -> Number | None:
-    nums = [values.number(i) for i in ids]
-    if any(n is None for n in nums):
-        return None  # an unusable cell: its own finding says why; do not pile on
-    return sum(n for n in nums if n is not None)
+def kind(fn: Check) -> Check:
+    """Register the implementation of the declared kind named like ``fn`` (its parameters must match)."""
+    problem = implementation_problem(fn)
+    if problem:
+        raise TypeError(problem)
+    if fn.__name__ in KINDS:
+        raise TypeError(f"rule kind {fn.__name__!r} implemented twice")
+    KINDS[fn.__name__] = fn
+    return fn
 
 
 def _close(a: Number, b: Number) -> bool:
     return abs(a - b) < 1e-9
 
 
-@kind("sum_equals")
-def sum_equals(spec: FormatSpec, f: FindingFactory, values: Values, p: dict[str, Any]) -> Iterator[Finding]:
+@kind
+def sum_equals(ctx: Context, *, left: list[NumberCellId], right: list[NumberCellId]) -> Iterator[Finding]:
     """sum(left) must equal sum(right); the finding points at left[0] first."""
-    actual, expected = _sum(values, p["left"]), _sum(values, p["right"])
+    actual, expected = ctx.sum(left), ctx.sum(right)
     if actual is None or expected is None or _close(actual, expected):
         return
-    cells = tuple(_ref(spec, values, i) for i in [*p["left"], *p["right"]])
-    yield f.make(cells, expected=expected, actual=actual, difference=actual - expected)
+    cells = tuple(ctx.ref(i) for i in [*left, *right])
+    yield ctx.finding.make(cells, expected=expected, actual=actual, difference=actual - expected)
 
 
-@kind("not_less_than")
-def not_less_than(spec: FormatSpec, f: FindingFactory, values: Values, p: dict[str, Any]) -> Iterator[Finding]:
-    actual, minimum = values.number(p["cell"]), values.number(p["min"])
+@kind
+def not_less_than(ctx: Context, *, cell: NumberCellId, min: NumberCellId) -> Iterator[Finding]:
+    actual, minimum = ctx.values.number(cell), ctx.values.number(min)
     if actual is None or minimum is None or actual >= minimum:
         return
-    yield f.make((_ref(spec, values, p["cell"]), _ref(spec, values, p["min"])), expected=minimum, actual=actual,
-                 difference=actual - minimum)
+    yield ctx.finding.make((ctx.ref(cell), ctx.ref(min)), expected=minimum, actual=actual,
+                           difference=actual - minimum)
 
 
-def _text_cell(spec: FormatSpec, values: Values, cell_id: str) -> tuple[CellRef, str]:
-    cell = spec.cell(cell_id)
-    return _ref(spec, values, cell_id), values.texts.get(cell.section or "", "")
-
-
-@kind("text_required")
-def text_required(spec: FormatSpec, f: FindingFactory, values: Values, p: dict[str, Any]) -> Iterator[Finding]:
-    ref, text = _text_cell(spec, values, p["cell"])
+@kind
+def text_required(ctx: Context, *, cell: TextCellId) -> Iterator[Finding]:
+    ref, text = ctx.text(cell)
     if not text.strip():
-        yield f.make((ref,), expected="（非空）", actual="（空）")
+        yield ctx.finding.make((ref,), expected="（非空）", actual="（空）")
 
 
-@kind("text_contains")
-def text_contains(spec: FormatSpec, f: FindingFactory, values: Values, p: dict[str, Any]) -> Iterator[Finding]:
-    ref, text = _text_cell(spec, values, p["cell"])
-    if not any(word in text for word in p["any"]):
-        expected = "提到“" + "”或“".join(p["any"]) + "”"
-        yield f.make((ref,), expected=expected, actual="（空）" if not text else "（未提到）")
+@kind
+def text_contains(ctx: Context, *, cell: TextCellId, any: list[str]) -> Iterator[Finding]:
+    ref, text = ctx.text(cell)
+    if all(word not in text for word in any):
+        expected = "提到“" + "”或“".join(any) + "”"
+        yield ctx.finding.make((ref,), expected=expected, actual="（空）" if not text else "（未提到）")
 
 
-@kind("text_max_length")
-def text_max_length(spec: FormatSpec, f: FindingFactory, values: Values, p: dict[str, Any]) -> Iterator[Finding]:
-    ref, text = _text_cell(spec, values, p["cell"])
+@kind
+def text_max_length(ctx: Context, *, cell: TextCellId, max: int) -> Iterator[Finding]:
+    ref, text = ctx.text(cell)
     length = sum(1 for ch in text if not ch.isspace())
-    if length > p["max"]:
-        yield f.make((ref,), expected=p["max"], actual=length, difference=length - p["max"])
+    if length > max:
+        yield ctx.finding.make((ref,), expected=max, actual=length, difference=length - max)
 
 
-@kind("share_at_most")
-def share_at_most(spec: FormatSpec, f: FindingFactory, values: Values, p: dict[str, Any]) -> Iterator[Finding]:
-    part, whole = _sum(values, p["parts"]), values.number(p["whole"])
-    if part is None or whole is None or whole < p["min_whole"] or part / whole <= p["max_share"]:
+@kind
+def share_at_most(ctx: Context, *, parts: list[NumberCellId], whole: NumberCellId, max_share: float,
+                  min_whole: Number) -> Iterator[Finding]:
+    part, total = ctx.sum(parts), ctx.values.number(whole)
+    if part is None or total is None or total < min_whole or part / total <= max_share:
         return
-    cells = tuple(_ref(spec, values, i) for i in [*p["parts"], p["whole"]])
-    yield f.make(cells, expected=f"≤ {p['max_share']:.0%}", actual=f"{part / whole:.0%}", part=part, whole=whole,
-                 share=f"{part / whole:.0%}", limit=f"{p['max_share']:.0%}")
+    cells = tuple(ctx.ref(i) for i in [*parts, whole])
+    yield ctx.finding.make(cells, expected=f"≤ {max_share:.0%}", actual=f"{part / total:.0%}", part=part,
+                           whole=total, share=f"{part / total:.0%}", limit=f"{max_share:.0%}")
 
 
-@kind("at_most_by_level")
-def at_most_by_level(spec: FormatSpec, f: FindingFactory, values: Values, p: dict[str, Any]) -> Iterator[Finding]:
-    value = values.number(p["cell"])
-    level = values.meta.get("level", "")
-    limit = p["limits"].get(level, p["default"])
+@kind
+def at_most_by_level(ctx: Context, *, cell: NumberCellId, limits: dict[Level, Number], default: Number
+                     ) -> Iterator[Finding]:
+    value = ctx.values.number(cell)
+    level = ctx.values.meta.get("level", "")
+    limit = limits.get(level, default)
     if value is not None and value > limit:
-        yield f.make((_ref(spec, values, p["cell"]),), expected=limit, actual=value, level=level or "单位")
+        yield ctx.finding.make((ctx.ref(cell),), expected=limit, actual=value, level=level or "单位")
 
 
-@kind("zero_for_levels")
-def zero_for_levels(spec: FormatSpec, f: FindingFactory, values: Values, p: dict[str, Any]) -> Iterator[Finding]:
-    value = values.number(p["cell"])
-    level = values.meta.get("level")
-    if value and level in p["levels"]:
-        yield f.make((_ref(spec, values, p["cell"]),), expected=0, actual=value, level=level)
+@kind
+def zero_for_levels(ctx: Context, *, cell: NumberCellId, levels: list[Level]) -> Iterator[Finding]:
+    value = ctx.values.number(cell)
+    level = ctx.values.meta.get("level")
+    if value and level in levels:
+        yield ctx.finding.make((ctx.ref(cell),), expected=0, actual=value, level=level)
 
 
 def expand(rule: RuleSpec) -> Iterator[dict[str, Any]]:
-    """The rule's parameters once per combination of its ``for_each`` variables, with {var} filled in."""
-    names = list(rule.for_each)
-    for combo in itertools.product(*(rule.for_each[n] for n in names)):
-        subst = dict(zip(names, combo, strict=True))
-        yield {k: _fill(v, subst) for k, v in rule.params.items()}
-
-
-_EXPANDED: dict[tuple[str, str], list[dict[str, Any]]] = {}
-
-
-def _expanded(spec: FormatSpec, rule: RuleSpec) -> list[dict[str, Any]]:
-    """``expand`` once per process: a batch of thousands of workbooks runs the same rules."""
-    key = (spec.id, rule.id)
-    if key not in _EXPANDED:
-        _EXPANDED[key] = list(expand(rule))
-    return _EXPANDED[key]
-
-
-def _fill(value: Any, subst: dict[str, str]) -> Any:
-    if isinstance(value, str):
-        return value.format(**subst) if subst and "{" in value else value
-    if isinstance(value, list):
-        return [_fill(v, subst) for v in value]
-    return value
+    """The rule's parameters once per ``for_each`` combination (expanded and checked when the spec loaded)."""
+    return iter(rule.expanded)
 
 
 def run_rules(spec: FormatSpec, values: Values) -> list[Finding]:
     """Every data-driven rule of the format over the values (built-in value/layout rules run while reading)."""
     findings: list[Finding] = []
     for rule in spec.rules:
-        check = KINDS.get(rule.kind)
-        if check is None:
-            continue  # "builtin": raised by the reader and the value parser
-        factory = FindingFactory(rule)
-        for params in _expanded(spec, rule):
-            findings.extend(check(spec, factory, values, params))
+        if rule.kind == BUILTIN:
+            continue  # raised by the reader and the value parser
+        check, ctx = KINDS[rule.kind], Context(spec, values, FindingFactory(rule))
+        for params in rule.expanded:
+            findings.extend(check(ctx, **params))
     return findings

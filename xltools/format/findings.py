@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
+from xltools.format.rulekinds import SEVERITIES as SEVERITIES
 from xltools.format.spec import CellSpec, RuleSpec
 
-SEVERITIES = ("error", "warning", "info")
 SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
 Number = int | float
 

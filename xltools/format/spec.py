@@ -1,17 +1,30 @@
-"""The report format as data: load a format spec (one JSON file per format version) into typed objects.
+"""The report format as data: find and load a format spec (one generated JSON file per format version) into typed
+objects, validated on load (``validate``).
 
-Nothing here knows about files or Excel. A new format version is a new JSON file in ``xltools/format``.
+A format version is the TOML source in ``xltools/format/sources/`` built into JSON by ``python -m
+xltools.format.build``; the shipped JSON files sit in ``xltools/format``. Folders listed in ``XLTOOLS_FORMAT_PATH``
+(``os.pathsep``-separated) add formats as data: generated ``.json`` specs or ``.toml`` sources, built on load. A file
+is named after its id with ``-`` as ``_`` (``gov_disclosure_2021.json`` holds ``gov-disclosure-2021``); a shipped
+format wins over one of the same id on the path, and in one folder the ``.json`` over the ``.toml``.
 """
 
 from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
 from functools import cache
 from typing import Any, NamedTuple
 
+from xltools.format.errors import FormatError
+from xltools.format.validate import fail, validate
+
 FORMATS_DIR = os.path.dirname(__file__)
-DEFAULT_FORMAT = "gov-disclosure-2021"
+PATH_ENV = "XLTOOLS_FORMAT_PATH"
+
+__all__ = ["DEFAULT_FORMAT", "PATH_ENV", "Box", "CellSpec", "FormatError", "FormatSpec", "RuleSpec", "SectionSpec",
+           "SheetSpec", "SumRelation", "available_formats", "default_format_id", "load_spec", "parse_spec",
+           "search_path", "spec_file"]
 
 
 class CellSpec(NamedTuple):
@@ -79,8 +92,11 @@ class SheetSpec(NamedTuple):
     repeat_rows: str | None = None
 
 
+
+
 class RuleSpec(NamedTuple):
-    """A rule: stable id, severity, kind (a registered check), its parameters and its texts."""
+    """A rule: stable id, severity, kind (a declared rule kind or "builtin"), its parameters and its texts.
+    ``expanded``: the parameters once per ``for_each`` combination, placeholders filled (checked on load)."""
 
     id: str
     severity: str
@@ -91,15 +107,33 @@ class RuleSpec(NamedTuple):
     source: str
     params: dict[str, Any]
     for_each: dict[str, list[str]]
+    expanded: tuple[dict[str, Any], ...] = ()
 
 
 class SectionSpec(NamedTuple):
+    """One of the report's six parts: a text section (its text cells) or a table section (its table).
+    ``keywords``: the words by which a heading is recognised in published reports."""
+
     id: str
     title: str
     kind: str
-    cell: str | None = None
+    cell: str | None = None  # the first of ``cells``
     table: str | None = None
     hint: str = ""
+    numeral: str = ""
+    keywords: tuple[str, ...] = ()
+    cells: tuple[str, ...] = ()
+
+
+class SumRelation(NamedTuple):
+    """One expanded ``sum_equals`` rule: sum(left) = sum(right). ``total``: the left cell when the left side is one
+    total cell (a total the workbook can fill and turns red), else None."""
+
+    rule: str
+    severity: str
+    left: tuple[str, ...]
+    right: tuple[str, ...]
+    total: str | None
 
 
 class FormatSpec(NamedTuple):
@@ -115,6 +149,11 @@ class FormatSpec(NamedTuple):
     rules: tuple[RuleSpec, ...]
     instructions: tuple[dict[str, str], ...]
     tables: dict[str, dict[str, Any]]
+    default: bool
+    summary_level: str  # the unit level of a consolidated report (one of ``levels``)
+    key_figures: tuple[tuple[str, tuple[str, ...]], ...]  # (label, cell ids summed) for the overview page
+    importing: dict[str, Any]  # the spec's free-form "import" block, verbatim
+    overview: dict[str, Any]  # the spec's free-form "overview" block (the office overview page), verbatim
     by_id: dict[str, CellSpec]
     rules_by_id: dict[str, RuleSpec]
 
@@ -135,6 +174,17 @@ class FormatSpec(NamedTuple):
     def text_sections(self) -> tuple[SectionSpec, ...]:
         return tuple(s for s in self.sections if s.kind == "text")
 
+    def sum_relations(self) -> Iterator[SumRelation]:
+        """Every expanded sum relation, in rule order: the one reading of the ``sum_equals`` rules for the checks,
+        the red totals of the workbook and its 填充合计 button."""
+        for rule in self.rules:
+            if rule.kind != "sum_equals":
+                continue
+            for p in rule.expanded:
+                left, right = tuple(p["left"]), tuple(p["right"])
+                total = left[0] if len(left) == 1 and self.by_id[left[0]].total else None
+                yield SumRelation(rule.id, rule.severity, left, right, total)
+
 
 def _cell(d: dict[str, Any]) -> CellSpec:
     return CellSpec(
@@ -153,36 +203,134 @@ def _sheet(d: dict[str, Any]) -> SheetSpec:
     )
 
 
-def parse_spec(data: dict[str, Any]) -> FormatSpec:
-    """Build a FormatSpec from the JSON document of one format version."""
-    cells = tuple(_cell(c) for c in data["cells"])
-    rules = tuple(
-        RuleSpec(
-            id=r["id"], severity=r["severity"], kind=r["kind"], summary=r["summary"], message=r["message"],
-            fix=r["fix"], source=r["source"], params=r.get("params", {}), for_each=r.get("for_each", {}),
+def _section(d: dict[str, Any]) -> SectionSpec:
+    cells = tuple(d.get("cells") or ([d["cell"]] if d.get("cell") else []))
+    return SectionSpec(
+        id=d["id"], title=d["title"], kind=d["kind"], cell=cells[0] if cells else None, table=d.get("table"),
+        hint=d.get("hint", ""), numeral=d.get("numeral", ""), keywords=tuple(d.get("keywords", ())), cells=cells,
+    )
+
+
+def parse_spec(data: dict[str, Any], source: str = "<data>") -> FormatSpec:
+    """Build a FormatSpec from the JSON document of one format version, after validating it (FormatError naming
+    ``source`` at the first problem)."""
+    expanded = validate(data, source)
+    try:
+        cells = tuple(_cell(c) for c in data["cells"])
+        rules = tuple(
+            RuleSpec(
+                id=r["id"], severity=r["severity"], kind=r["kind"], summary=r["summary"], message=r["message"],
+                fix=r["fix"], source=r["source"], params=r.get("params", {}), for_each=r.get("for_each", {}),
+                expanded=tuple(expanded[r["id"]]),
+            )
+            for r in data["rules"]
         )
-        for r in data["rules"]
-    )
-    return FormatSpec(
-        id=data["id"], template_version=data["template_version"], title=data["title"], doc_no=data["doc_no"],
-        first_year=data["first_year"], levels=tuple(data["levels"]),
-        sections=tuple(SectionSpec(**s) for s in data["sections"]),
-        sheets=tuple(_sheet(s) for s in data["sheets"]), cells=cells, rules=rules,
-        instructions=tuple(data.get("instructions", [])), tables=data["tables"],
-        by_id={c.id: c for c in cells}, rules_by_id={r.id: r for r in rules},
-    )
+        return FormatSpec(
+            id=data["id"], template_version=data["template_version"], title=data["title"], doc_no=data["doc_no"],
+            first_year=data["first_year"], levels=tuple(data["levels"]),
+            sections=tuple(_section(s) for s in data["sections"]),
+            sheets=tuple(_sheet(s) for s in data["sheets"]), cells=cells, rules=rules,
+            instructions=tuple(data.get("instructions", [])), tables=data["tables"],
+            default=data.get("default", False) is True, summary_level=data.get("summary_level", ""),
+            key_figures=tuple((f["label"], tuple(f["cells"])) for f in data.get("key_figures", [])),
+            importing=dict(data.get("import", {})), overview=dict(data.get("overview", {})),
+            by_id={c.id: c for c in cells}, rules_by_id={r.id: r for r in rules},
+        )
+    except (KeyError, TypeError, AttributeError, ValueError) as exc:
+        raise fail(source, "文件", "file", f"结构有误（{type(exc).__name__}: {exc}）",
+                   f"malformed ({type(exc).__name__}: {exc})") from None
 
 
-def available_formats() -> list[str]:
-    """Ids of the shipped format versions (one JSON file each)."""
+def _file_id(name: str) -> str | None:
+    stem, ext = os.path.splitext(name)
+    return stem.replace("_", "-") if ext in (".json", ".toml") and not stem.startswith(".") else None
+
+
+def search_path() -> list[str]:
+    """The folders named in XLTOOLS_FORMAT_PATH, in order."""
+    return [p for p in os.environ.get(PATH_ENV, "").split(os.pathsep) if p]
+
+
+def _shipped() -> list[str]:
     return sorted(f[:-5].replace("_", "-") for f in os.listdir(FORMATS_DIR) if f.endswith(".json"))
 
 
+def available_formats() -> list[str]:
+    """Ids of the shipped formats and of those found in the XLTOOLS_FORMAT_PATH folders (nothing is loaded)."""
+    found = set(_shipped())
+    for folder in search_path():
+        if os.path.isdir(folder):
+            found.update(i for f in os.listdir(folder) if (i := _file_id(f)))
+    return sorted(found)
+
+
+def spec_file(format_id: str) -> str | None:
+    """The file that defines ``format_id``: the shipped JSON, else the first match on the search path."""
+    if not format_id or any(ch in format_id for ch in "/\\:") or format_id.startswith("."):
+        return None
+    stem = format_id.replace("-", "_")
+    for folder, exts in ((FORMATS_DIR, (".json",)), *((f, (".json", ".toml")) for f in search_path())):
+        for ext in exts:
+            path = os.path.join(folder, stem + ext)
+            if os.path.isfile(path):
+                return path
+    return None
+
+
+def _read_json(path: str) -> Any:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return json.load(fh)
+    except ValueError as exc:
+        raise fail(path, "文件", "file", f"不是有效的 JSON（{exc}）", f"not valid JSON ({exc})") from None
+
+
 @cache
-def load_spec(format_id: str = DEFAULT_FORMAT) -> FormatSpec:
-    """Load a shipped format spec by id, e.g. ``gov-disclosure-2021``. Raises KeyError for an unknown id."""
-    path = os.path.join(FORMATS_DIR, format_id.replace("-", "_") + ".json")
-    if "/" in format_id or not os.path.isfile(path):
+def _shipped_data(path: str) -> Any:
+    """A shipped spec's JSON, read once (the default flag and the load share it)."""
+    return _read_json(path)
+
+
+@cache
+def _load_file(path: str, stamp: tuple[int, int]) -> FormatSpec:
+    if path.endswith(".toml"):
+        from xltools.format.build import build_file
+
+        data = build_file(path)
+    else:
+        data = _shipped_data(path) if os.path.dirname(path) == FORMATS_DIR else _read_json(path)
+    spec = parse_spec(data, path)
+    expected = _file_id(os.path.basename(path))
+    if spec.id != expected:
+        raise fail(path, "id", "id", f"文件名对应的格式是“{expected}”，文件中的 id 却是“{spec.id}”",
+                   f"the file name says {expected!r} but the spec's id is {spec.id!r}")
+    return spec
+
+
+@cache
+def _load(format_id: str, path_env: str) -> FormatSpec:  # path_env: in the cache key, as the path may change
+    path = spec_file(format_id)
+    if path is None:
         raise KeyError(format_id)
-    with open(path, encoding="utf-8") as fh:
-        return parse_spec(json.load(fh))
+    st = os.stat(path)
+    return _load_file(path, (st.st_mtime_ns, st.st_size))
+
+
+@cache
+def default_format_id() -> str:
+    """The id of the one shipped format marked ``"default": true`` (read from the shipped JSON files)."""
+    marked = [i for i in _shipped()
+              if _shipped_data(os.path.join(FORMATS_DIR, i.replace("-", "_") + ".json")).get("default") is True]
+    if len(marked) != 1:
+        raise FormatError(f"xltools/format 中应恰有一个格式标为 default，实际 {len(marked)} 个：{marked}",
+                          f"exactly one shipped format must be marked default, found {len(marked)}: {marked}")
+    return marked[0]
+
+
+DEFAULT_FORMAT = default_format_id()
+
+
+def load_spec(format_id: str = DEFAULT_FORMAT) -> FormatSpec:
+    """Load a format spec by id, e.g. ``gov-disclosure-2021`` (shipped, or found on XLTOOLS_FORMAT_PATH). Raises
+    KeyError for an unknown id and FormatError for a broken spec."""
+    return _load(format_id, os.environ.get(PATH_ENV, ""))
