@@ -144,7 +144,10 @@ def test_python_dash_m_works() -> None:
     import subprocess
     import sys
 
-    result = subprocess.run([sys.executable, "-m", "xltools", "--version"], capture_output=True, text=True)
+    from helpers import xltools_env
+
+    result = subprocess.run([sys.executable, "-m", "xltools", "--version"], capture_output=True, text=True,
+                            env=xltools_env())
     assert result.returncode == 0 and "xltools" in result.stdout
 
 
@@ -162,3 +165,10 @@ def test_workbook_without_defined_names_is_read_from_template_positions(tmp_path
     assert code == 1 and len([r for r, _ in found if r == "LAYOUT_NAME_MOVED"]) == 210
     assert [f for f in found if f[0] != "LAYOUT_NAME_MOVED"] == [("SECTIONS_PRESENT", "正文!A9"),
                                                                    ("S6_FEE_STATEMENT", "正文!A9")]
+
+
+def test_help_offers_debug_and_an_unknown_option_is_a_usage_error() -> None:
+    helptext = run("--help")
+    assert helptext.returncode == 0 and "--debug" in helptext.stdout and "XLTOOLS_DEBUG" in helptext.stdout
+    usage = run("check", "--no-such-option", EXAMPLE_XLSX)
+    assert usage.returncode == 2 and "No such option" in usage.stderr and "内部错误" not in usage.stderr

@@ -8,9 +8,16 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from xltools.errors import XltoolsError
 
-class OutputExists(FileExistsError):
-    pass
+
+class OutputExists(XltoolsError):
+    """The output file exists and overwriting was not asked for."""
+
+    def __init__(self, path: str):
+        super().__init__(f"{path} 已存在；如需覆盖请加 --overwrite",
+                         f"{path} already exists; use --overwrite to replace it")
+        self.path = path
 
 
 def _mode_for(target: Path) -> int:

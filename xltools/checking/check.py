@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
 from xltools.checking.rules import run_rules
-from xltools.errors import ReadError
+from xltools.errors import REPORT_TO, ReadError, debugging
 from xltools.format.findings import SEVERITIES, Finding
 from xltools.format.spec import load_spec
 from xltools.reading.rawbook import RawBook
@@ -66,7 +66,9 @@ def check_file(path: str | os.PathLike[str], today: dt.date | None = None) -> Ch
 
 
 def read_and_check(path: str | os.PathLike[str], today: dt.date | None = None) -> tuple[CheckReport, RawBook | None]:
-    """Check one workbook file; also return what was read (None when it could not be read). Never raises."""
+    """Check one workbook file; also return what was read (None when it could not be checked). Never raises (but
+    with ``xltools --debug`` a bug in xltools comes through with its traceback): a bug becomes a reason that says
+    it is one, and the other files of a batch go on."""
     from xltools.reading.reader import read_workbook  # the only reader of files
 
     try:
@@ -75,9 +77,20 @@ def read_and_check(path: str | os.PathLike[str], today: dt.date | None = None) -
         return CheckReport(str(path), reason=str(exc)), None
     except OSError as exc:
         return CheckReport(str(path), reason=f"无法打开文件：{exc.strerror or exc}"), None
-    except Exception as exc:  # a workbook must never crash a batch; say what happened instead
-        return CheckReport(str(path), reason=f"读取时出现意外错误（{type(exc).__name__}: {exc}），请报告此问题"), None
-    return check_raw(raw, today), raw
+    except Exception as exc:  # a bug in xltools must not stop a batch either, but it is not the file's fault
+        bug: Exception = exc
+    else:
+        try:
+            return check_raw(raw, today), raw
+        except Exception as exc:
+            bug = exc
+    if debugging():  # xltools --debug: the traceback instead
+        raise bug
+    from xltools import __version__
+
+    reason = (f"xltools 内部错误，不是文件的问题（{type(bug).__name__}: {bug}）：这是 xltools {__version__} 的缺陷。"
+              f"{REPORT_TO}（加 --debug 可看到出错位置）")
+    return CheckReport(str(path), reason=reason), None
 
 
 def expand_inputs(inputs: Iterable[str], suffixes: tuple[str, ...] | None = None) -> Iterator[str]:

@@ -1,51 +1,93 @@
-"""The command group and what every command shares: failing with exit code 2, JSON output, progress bars."""
+"""The command group and what every command shares: the one place errors become messages and exit codes, JSON
+output, progress bars.
+
+Every command runs inside ``XltoolsGroup.invoke``: an ``XltoolsError`` (xltools could not do what was asked)
+becomes ``xltools: <message>`` on standard error and its exit code (2); an ``OSError`` a one-line message and 2;
+anything else is a bug in xltools and is reported as one (type, message, version, whom to tell), also with exit
+code 2 — never a bare traceback, unless ``xltools --debug`` asks for it.
+"""
 
 from __future__ import annotations
 
-import contextlib
 import json
+import os
 import sys
-from collections.abc import Iterator
 from typing import Any, NoReturn
 
 import click
 
 from xltools import __version__
+from xltools.errors import REPORT_TO, XltoolsError
 
 EXIT_HELP = "退出码 / exit codes: 0 无错误 no errors · 1 发现错误 errors found · 2 无法运行 could not run."
+LANG = "xltools.lang"  # ctx.meta key: the language a command with --lang asked for (its errors use it too)
 
 
-def _fail(message: str) -> NoReturn:
-    click.echo(f"xltools: {message}", err=True)
-    sys.exit(2)
+def _fail(message: str, en: str = "") -> NoReturn:
+    """Stop the command: xltools cannot do what was asked (exit code 2)."""
+    raise XltoolsError(message, en)
 
 
-@contextlib.contextmanager
-def _could_not_run(*reasons: type[Exception]) -> Iterator[None]:
-    """Turn the exceptions that mean "could not run" into a one-line message and exit code 2."""
-    from xltools.atomic import OutputExists
+def _set_lang(lang: str) -> None:
+    """Commands with ``--lang`` call this so that their errors are shown in that language."""
+    click.get_current_context().meta[LANG] = lang
 
-    try:
-        yield
-    except reasons as exc:
-        _fail(str(exc))
-    except OutputExists as exc:
-        _fail(f"{exc} 已存在；如需覆盖请加 --overwrite / exists, use --overwrite")
-    except OSError as exc:
-        _fail(f"无法读写文件：{exc.strerror or exc} / cannot read or write a file")
+
+def error_message(exc: Exception, lang: str = "zh") -> tuple[str, int]:
+    """What the command line says for an exception that stopped a command, and the exit code."""
+    if isinstance(exc, XltoolsError):
+        return f"xltools: {exc.message(lang)}", exc.exit_code
+    if isinstance(exc, OSError):
+        where = f"{exc.filename}：" if exc.filename else ""
+        return f"xltools: 无法读写文件 {where}{exc.strerror or exc} / cannot read or write a file", 2
+    return (f"xltools: 内部错误：这是 xltools 的缺陷，不是您的文件或操作的问题 / internal error: this is a bug in "
+            f"xltools\n  {type(exc).__name__}: {exc}\n  xltools {__version__}, Python {sys.version.split()[0]}\n"
+            f"  {REPORT_TO}\n"
+            "  加 --debug 可看到完整的出错位置 / run with --debug for the traceback: xltools --debug <命令> …"), 2
+
+
+class XltoolsGroup(click.Group):
+    """The command group whose ``invoke`` maps every error of every command (see the module docstring)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise  # usage errors and exits: click's own handling
+        except Exception as exc:
+            if ctx.params.get("debug"):
+                raise
+            message, code = error_message(exc, ctx.meta.get(LANG, "zh"))
+            click.echo(message, err=True)
+            sys.exit(code)
 
 
 def _print_json(data: Any) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
 
-@click.group(epilog=EXIT_HELP)
+@click.group(cls=XltoolsGroup, epilog=EXIT_HELP)
 @click.version_option(__version__, prog_name="xltools")
-def cli() -> None:
+@click.option("--debug", is_flag=True, envvar="XLTOOLS_DEBUG",
+              help="出现意外错误时显示完整的出错位置（traceback），用于报告问题 / show the traceback of an "
+                   "unexpected error (also XLTOOLS_DEBUG=1)")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
     """xltools：政府信息公开工作年度报告（国办公开办函〔2021〕30号格式）的工作簿、校验与汇总工具。
 
     Workbook, checker and tools for the annual government information disclosure report.
     """
+    if debug and os.environ.get("XLTOOLS_DEBUG") != "1":  # the library (and its worker processes) see it too
+        previous = os.environ.get("XLTOOLS_DEBUG")
+        os.environ["XLTOOLS_DEBUG"] = "1"
+        ctx.call_on_close(lambda: _restore_debug(previous))
+
+
+def _restore_debug(previous: str | None) -> None:
+    if previous is None:
+        os.environ.pop("XLTOOLS_DEBUG", None)
+    else:
+        os.environ["XLTOOLS_DEBUG"] = previous
 
 
 def _progress(total: int, label: str) -> Any:

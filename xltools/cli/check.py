@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from xltools.cli.app import _fail, _print_json, _progress, cli
+from xltools.cli.app import _fail, _print_json, _progress, _set_lang, cli
 
 
 @cli.command()
@@ -40,17 +40,18 @@ def check(files: tuple[str, ...], fmt: str, lang: str, strict: bool, report_path
     from xltools.checking.check import check as run_check
     from xltools.checking.render import exit_code, render_report, render_summary, to_json
 
+    _set_lang(lang)
     if annotate_path is not None or in_place:
         from xltools.cli.workbook import annotate_one
 
         annotate_one(files, annotate_path, in_place, overwrite, fmt, lang, strict)
     if report_path is not None:
         if not report_path.lower().endswith((".html", ".htm")):
-            _fail(f"--report 的文件必须以 .html 结尾：{report_path}")
+            _fail(f"--report 的文件必须以 .html 结尾：{report_path}", f"--report must end in .html: {report_path}")
         _write_check_overview(files, report_path, jobs)
     reports = run_check(files)
     if not reports:
-        _fail("没有找到 .xlsx/.xlsm 文件 / no workbook found in " + " ".join(files))
+        _fail("没有找到 .xlsx/.xlsm 文件：" + " ".join(files), "no workbook found in " + " ".join(files))
     if fmt == "json":
         _print_json(to_json(reports, strict))
     else:
@@ -75,5 +76,5 @@ def _write_check_overview(files: tuple[str, ...], path: str, jobs: int | None) -
     try:
         write_overview(path, units, title="政府信息公开工作年度报告 校验情况")
     except OSError as exc:
-        _fail(f"无法写入 {path}：{exc.strerror or exc}")
+        _fail(f"无法写入 {path}：{exc.strerror or exc}", f"cannot write {path}: {exc.strerror or exc}")
     click.echo(f"已生成汇总情况网页 / overview: {path}", err=True)

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from xltools.cli.app import _could_not_run, _progress, cli
+from xltools.cli.app import _progress, cli
 
 
 @cli.command()
@@ -37,15 +37,14 @@ def consolidate(inputs: tuple[str, ...], output: str, unit: str, year: int, rost
         xltools consolidate 市本级.xlsx 县区/*.xlsx -o 全市.xlsx --unit ××市 --year 2024 --annotate-dir 退回/
     """
     from xltools.consolidate.collect import expand_workbooks
-    from xltools.consolidate.consolidation import ConsolidateError, overview_path
     from xltools.consolidate.consolidation import consolidate as run_consolidate
+    from xltools.consolidate.consolidation import overview_path
     from xltools.consolidate.decide import STATUS_ZH, describe
-    from xltools.consolidate.roster import RosterError
 
     bar = _progress(len(expand_workbooks(inputs)), "读取")
     options: dict[str, Any] = {"unit": unit, "year": year, "roster": roster, "jobs": jobs, "overwrite": overwrite,
                                "include_invalid": include_invalid, "annotate_dir": annotate_dir}
-    with _could_not_run(ConsolidateError, RosterError), bar or contextlib.nullcontext():
+    with bar or contextlib.nullcontext():
         result = run_consolidate(inputs, output, progress=bar.update if bar else None, **options)
 
     for entry in result.entries:
@@ -54,8 +53,13 @@ def consolidate(inputs: tuple[str, ...], output: str, unit: str, year: int, rost
     counts = "，".join(f"{STATUS_ZH[s]} {result.count(s)}" for s in STATUS_ZH if result.count(s))
     click.echo(f"汇总：{counts}")
     click.echo(f"已生成 {result.output}（汇总明细、报送情况、汇总构成工作表）和 {overview_path(result.output)}")
-    arithmetic = [f for f in result.report.findings if f.rule.startswith(("T3_", "T4_")) and f.severity == "error"]
+    from xltools.format.spec import load_spec
+
+    spec = load_spec(result.document.format_id)
+    sums = {r.rule for r in spec.sum_relations()}
+    arithmetic = [f for f in result.report.findings if f.rule in sums and f.severity == "error"]
     if arithmetic:
         click.echo(f"注意：汇总结果有 {len(arithmetic)} 个勾稽关系错误（来自计入的有错误单位），见 xltools check")
-    click.echo("下一步：在汇总工作簿的封面填写成文日期、在正文填写一、五、六部分，然后 xltools check / export。")
+    texts = "、".join(s.numeral for s in spec.text_sections)
+    click.echo(f"下一步：在汇总工作簿的封面填写成文日期、在正文填写{texts}部分，然后 xltools check / export。")
     sys.exit(0 if result.clean else 1)

@@ -24,7 +24,7 @@ def dump(file: str) -> None:
     try:
         data = run_dump(file)
     except ReadError as exc:
-        _fail(f"{file}：{exc}")
+        _fail(f"{file}：{exc.zh}", f"{file}: {exc.en}")
     except OSError as exc:
-        _fail(f"{file}：无法打开文件：{exc.strerror or exc}")
+        _fail(f"{file}：无法打开文件：{exc.strerror or exc}", f"{file}: cannot open: {exc.strerror or exc}")
     _print_json(data)

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from xltools.cli.app import _could_not_run, cli
+from xltools.cli.app import _set_lang, cli
 
 
 @cli.command()
@@ -33,12 +33,10 @@ def export(file: str, output: str | None, fmt: str | None, force: bool, overwrit
         xltools export 2021年报.xlsx --format html --overwrite
     """
     from xltools.checking.render import render_report
-    from xltools.publish.export import ExportError
     from xltools.publish.export import export as run_export
-    from xltools.publish.pdf import PdfError
 
-    with _could_not_run(ExportError, PdfError):
-        result = run_export(file, output, fmt=fmt, force=force, overwrite=overwrite)
+    _set_lang(lang)
+    result = run_export(file, output, fmt=fmt, force=force, overwrite=overwrite)
     errors = result.report.tally("error")
     if result.report.findings:
         click.echo(render_report(result.report, lang), err=True)

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from xltools.cli.app import _could_not_run, _fail, _print_json, cli
+from xltools.cli.app import _fail, _print_json, cli
 
 
 @cli.command("import")
@@ -16,12 +16,14 @@ from xltools.cli.app import _could_not_run, _fail, _print_json, cli
 @click.option("--out-dir", type=click.Path(file_okay=False), help="输出文件夹（批量导入）/ output folder")
 @click.option("--unit", help="填报单位（原文中找不到时）/ reporting unit")
 @click.option("--year", type=int, help="年度（原文中找不到时）/ report year")
-@click.option("--level", help="单位层级：部门、乡镇街道、县级政府、市级政府、汇总")
+@click.option("--level", help="单位层级（报告格式中的层级之一，如 部门、县级政府、汇总）/ unit level")
+@click.option("--format-version", "format_id", metavar="FORMAT_ID",
+              help="导入为哪个版本的报告格式（默认：当前格式；xltools rules 列出各版本）/ report format version")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="导入报告的格式 / format of the import report (json: schema xltools.import/1)")
 @click.option("--overwrite", is_flag=True, help="覆盖已有文件 / replace existing workbooks")
 def import_(files: tuple[str, ...], output: str | None, out_dir: str | None, unit: str | None, year: int | None,
-            level: str | None, fmt: str, overwrite: bool) -> None:
+            level: str | None, format_id: str | None, fmt: str, overwrite: bool) -> None:
     """把已发布或报送的年度报告（Word、网页、PDF、文本）导入为官方工作簿，并报告无法确定、留空的内容。
 
     Import published or submitted reports (.docx, .html, .pdf, .txt) into the official workbook; everything
@@ -33,9 +35,13 @@ def import_(files: tuple[str, ...], output: str | None, out_dir: str | None, uni
         xltools import 收到的报告/ --out-dir 工作簿/ --format json > 导入结果.json
     """
     from xltools.extract.importing import exit_code, expand_sources, import_file, import_files, render_text, to_json
+    from xltools.format.spec import available_formats, default_format_id, load_spec
 
-    if level is not None and level not in ("部门", "乡镇街道", "县级政府", "市级政府", "汇总"):
-        _fail(f"--level 必须是 部门、乡镇街道、县级政府、市级政府、汇总 之一，实际是“{level}”")
+    if format_id is not None and format_id not in available_formats():
+        _fail(f"未知的报告格式“{format_id}”（可用：{'、'.join(available_formats())}）")
+    levels = load_spec(format_id or default_format_id()).levels
+    if level is not None and level not in levels:
+        _fail(f"--level 必须是 {'、'.join(levels)} 之一，实际是“{level}”")
     sources = list(expand_sources(files))
     if not sources:
         _fail("没有找到可导入的文件（.docx .html .htm .pdf .txt）/ nothing to import in " + " ".join(files))
@@ -43,10 +49,9 @@ def import_(files: tuple[str, ...], output: str | None, out_dir: str | None, uni
         _fail("-o 只能用于导入单个文件；批量导入请用 --out-dir / -o takes one file; use --out-dir")
     if output is not None and not output.lower().endswith(".xlsx"):
         _fail(f"输出文件必须以 .xlsx 结尾：{output}")
-    options: dict[str, Any] = {"unit": unit, "year": year, "level": level, "overwrite": overwrite}
-    with _could_not_run():
-        results = [import_file(sources[0], output, **options)] if output else import_files(sources, out_dir,
-                                                                                           **options)
+    options: dict[str, Any] = {"unit": unit, "year": year, "level": level, "overwrite": overwrite,
+                               "format_id": format_id}
+    results = [import_file(sources[0], output, **options)] if output else import_files(sources, out_dir, **options)
     if fmt == "json":
         _print_json(to_json(results))
     else:

@@ -28,17 +28,13 @@ def new(output: str, unit: str | None, year: int | None, data: str | None, overw
         xltools new --from 2021年报.json -o 2021年报.xlsx
         xltools new --macro --unit 鹤岗市科学技术局 --year 2021 -o 2021年报.xlsm
     """
-    from xltools.atomic import OutputExists
     from xltools.reading.document import DocumentError
     from xltools.workbook.new import new as run_new
 
     try:
         path = run_new(output, unit=unit, year=year, data=data, overwrite=overwrite, macro=macro)
-    except DocumentError as exc:
+    except DocumentError as exc:  # every problem on its own line
         _fail("数据有误 / invalid data:\n  - " + "\n  - ".join(exc.problems))
-    except OutputExists:
-        _fail(f"{output} 已存在；如需覆盖请加 --overwrite / exists, use --overwrite")
     except OSError as exc:
         _fail(f"无法写入 {output}：{exc.strerror or exc}")
-    else:
-        click.echo(f"已生成 {path}", err=True)
+    click.echo(f"已生成 {path}", err=True)

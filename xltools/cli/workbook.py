@@ -9,8 +9,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from xltools.cli.app import _could_not_run, _fail, _print_json, cli
-from xltools.errors import ReadError
+from xltools.cli.app import _fail, _print_json, cli
 
 if TYPE_CHECKING:
     from xltools.checking.check import CheckReport
@@ -23,10 +22,8 @@ def _run(file: str, action: Callable[[WorkbookPort, CheckReport], Outcome], labe
          in_place: bool, overwrite: bool, changes_values: bool = False) -> Edited:
     from xltools.workbook.headless import edit_file
 
-    with _could_not_run(ReadError):
-        return edit_file(file, action, label, output=output, in_place=in_place, overwrite=overwrite,
-                         changes_values=changes_values)
-    sys.exit(2)  # not reached: _could_not_run exits
+    return edit_file(file, action, label, output=output, in_place=in_place, overwrite=overwrite,
+                     changes_values=changes_values)
 
 
 def _edit_options(label: str) -> Callable[[Callable[..., None]], Callable[..., None]]:

@@ -10,7 +10,7 @@ import unicodedata
 from pathlib import Path
 from typing import NamedTuple
 
-from xltools.errors import ReadError
+from xltools.errors import ReadError, XltoolsError
 from xltools.reading.textfile import decode_text
 
 COLUMNS = {
@@ -21,7 +21,7 @@ COLUMNS = {
 }
 
 
-class RosterError(ValueError):
+class RosterError(XltoolsError):
     """The roster cannot be used (message in Chinese)."""
 
 

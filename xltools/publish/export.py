@@ -16,6 +16,7 @@ from typing import NamedTuple
 
 from xltools.atomic import OutputExists, atomic_output
 from xltools.checking.check import CheckReport, check_file
+from xltools.errors import XltoolsError, require
 from xltools.format.spec import load_spec
 from xltools.reading.document import ReportDocument, document_from_values
 
@@ -24,7 +25,7 @@ SUFFIXES = {".docx": "docx", ".pdf": "pdf", ".html": "html", ".htm": "html"}
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
 
 
-class ExportError(Exception):
+class ExportError(XltoolsError):
     """The export could not run (unreadable workbook, bad output name, no LibreOffice…); message in Chinese."""
 
 
@@ -79,6 +80,7 @@ def write_report(doc: ReportDocument, output: str | Path, fmt: str | None = None
         with atomic_output(output, overwrite) as tmp:
             write_html(content, doc.format_id, tmp)
         return output
+    require("docx", "export")  # python-docx (with its lxml): the export extra
     from xltools.publish.docx_writer import write_docx
 
     if fmt == "docx":

@@ -155,5 +155,7 @@ def report_content(spec: FormatSpec, doc: ReportDocument) -> ReportContent:
             grid = table_grid(spec, sheets[section.table], dict(doc.values))
             blocks.append(Block(section.id, section.title, table=grid))
         else:
-            blocks.append(Block(section.id, section.title, split_paragraphs(doc.texts.get(section.id))))
+            cells = [c.id for c in spec.cells if c.type == "text" and c.section == section.id]
+            text = "\n".join(doc.texts[c] for c in cells if doc.texts.get(c))
+            blocks.append(Block(section.id, section.title, split_paragraphs(text)))
     return ReportContent(title, lines, unit, doc.year, date_text(doc.meta.get("date")), tuple(blocks))

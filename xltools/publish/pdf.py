@@ -12,6 +12,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from xltools.errors import XltoolsError
+
 FONTS_CONF = Path(__file__).with_name("fonts.conf")
 SYSTEM_FONTS_CONF = "/etc/fonts/fonts.conf"
 CANDIDATES = (
@@ -29,7 +31,7 @@ INSTALL_HINT = (
 TIMEOUT = 180
 
 
-class PdfError(RuntimeError):
+class PdfError(XltoolsError):
     """The PDF could not be made; the message says why and what to do (Chinese, then English)."""
 
 

@@ -1,9 +1,9 @@
-"""The handlers behind the workbook buttons (called by xlwings ``RunPython`` from xltools.bas).
+"""The handlers behind the workbook buttons (called by xlwings ``RunPython`` from the VBA module of buttons.py).
 
-Each handler is one line: take the workbook whose button was pressed, run one action of ``xltools.actions``,
-show its message. A clerk never sees a Python traceback: any failure becomes a short Chinese message naming the
-log file, and the details go to that log (``%LOCALAPPDATA%\\xltools\\logs\\excel.log`` on Windows; the folder can
-be set with ``XLTOOLS_LOG_DIR``).
+Each handler is one line: take the workbook whose button was pressed, run one action of
+``xltools.workbook.actions``, show its message. A clerk never sees a Python traceback: an ``XltoolsError`` shows
+its Chinese message, any other failure (a bug) a short Chinese message naming the log file; the details go to that
+log (``%LOCALAPPDATA%\\xltools\\logs\\excel.log`` on Windows; the folder can be set with ``XLTOOLS_LOG_DIR``).
 """
 
 from __future__ import annotations
@@ -17,21 +17,30 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from xltools.errors import XltoolsError, install_command
 from xltools.workbook import actions
+from xltools.workbook.buttons import BUTTONS, Button
 
 if TYPE_CHECKING:
     from xltools.workbook.port import WorkbookPort
     from xltools.workbook.xlwings_port import XlwingsPort
 
 Action = Callable[["WorkbookPort"], actions.Outcome]
-_KNOWN = {  # exceptions a clerk can act on: their message says what to do
-    "ReadError": "{exc}",
-    "OutputExists": "文件已存在：{exc}",
-    "PermissionError": "文件被占用或没有写入权限（{exc}）：如果报告正在 Word 中打开，请先关闭再试。",
-    "PdfError": "{exc}",
-    "XlwingsError": "xlwings：{exc}。版本不一致时请运行 pip install \"xltools[excel]\"。",
-    "ModuleNotFoundError": "缺少 Python 组件（{exc}）：请运行 pip install \"xltools[excel]\"，见 docs/excel-setup.md。",
-}
+_EXCEL_INSTALL = (f"请在命令窗口运行 {install_command('excel')}"
+                  f"（没有网络的电脑用离线安装包：{install_command('excel', offline=True)}），见 docs/excel-setup.md")
+
+
+def clerk_message(exc: Exception) -> str | None:
+    """What a clerk can act on, in Chinese; None for a bug in xltools. The one place the buttons map errors."""
+    if isinstance(exc, XltoolsError):
+        return exc.message("zh")
+    if isinstance(exc, PermissionError):
+        return f"文件被占用或没有写入权限（{exc}）：如果报告正在 Word 中打开，请先关闭再试。"
+    if type(exc).__name__ == "XlwingsError":  # xlwings' own (version mismatch, no workbook…)
+        return f"xlwings：{exc}。版本不一致时{_EXCEL_INSTALL}。"
+    if isinstance(exc, ModuleNotFoundError):
+        return f"缺少 Python 组件（{exc.name or exc}）：{_EXCEL_INSTALL}。"
+    return None
 
 
 def log_dir() -> Path:
@@ -69,18 +78,14 @@ def run(name: str, action: Action, port_factory: Callable[[], XlwingsPort | Work
         port = port_factory()
         message = action(port).message
     except Exception as exc:
-        kind = type(exc).__name__
-        template = _KNOWN.get(kind)
         try:
             _logger().exception("%s failed", name)
             where = str(log_dir() / "excel.log")
         except OSError:
             where = "（日志无法写入）"
-        if template:
-            message = template.format(exc=exc)
-        else:
-            message = (f"操作未完成：xltools 出现意外错误（{kind}）。工作簿没有被改坏。"
-                       f"请把日志文件 {where} 发给技术支持。")
+        message = clerk_message(exc) or (
+            f"操作未完成：xltools 出现意外错误（{type(exc).__name__}）。工作簿没有被改坏。"
+            f"请把日志文件 {where} 发给技术支持。")
     else:
         with contextlib.suppress(OSError):
             _logger().info("%s %s: %s", name, port.source, message)
@@ -113,26 +118,22 @@ def _caller() -> XlwingsPort:
     return caller()
 
 
-def validate() -> None:
-    """校验"""
-    run("validate", actions.validate, _caller)
+def _handler(button: Button) -> Callable[[], None]:
+    action: Action = getattr(actions, button.action)
+
+    def handler() -> None:
+        run(button.handler, action, _caller)
+
+    handler.__name__ = handler.__qualname__ = button.handler
+    handler.__doc__ = button.caption
+    return handler
 
 
-def fill_totals() -> None:
-    """填充合计"""
-    run("fill_totals", actions.fill_totals, _caller)
+HANDLERS = {b.handler: _handler(b) for b in BUTTONS}
 
 
-def flag() -> None:
-    """标记问题"""
-    run("flag", actions.flag, _caller)
-
-
-def clear_flags() -> None:
-    """清除标记"""
-    run("clear_flags", actions.clear_flags, _caller)
-
-
-def export_report() -> None:
-    """导出报告"""
-    run("export_report", actions.export_beside, _caller)
+def __getattr__(name: str) -> Callable[[], None]:
+    """``h.validate()`` and the other handlers the VBA module calls, one per button of ``BUTTONS``."""
+    if name in HANDLERS:
+        return HANDLERS[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
