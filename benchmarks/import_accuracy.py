@@ -1,24 +1,26 @@
-"""Accuracy of `xltools import` on every real report in shared/real-reports (raw texts, HTML fragments, PDFs):
-per file the cells right out of the cells hand-checked, cells wrong, and cells left empty (and why). Writes the
-table to benchmarks/RESULTS.md.
+"""Accuracy of `xltools import` on every real report of the corpus (raw texts, HTML fragments, PDFs): per file the
+cells right out of the cells hand-checked, cells wrong, and cells left empty (and why). Writes the table to
+benchmarks/RESULTS.md.
 
-    python benchmarks/import_accuracy.py            # shared/ next to the repository, or $XLTOOLS_SHARED
+    python benchmarks/import_accuracy.py      # the corpus: $XLTOOLS_REAL_REPORTS, default ../shared/real-reports
+
+The corpus is found through the same setting as the tests (docs/development.md, "Tests").
 """
 
 from __future__ import annotations
 
 import json
 import os
+import sys
 import time
 from collections import Counter
-from pathlib import Path
 
 from check_speed import REPO, write_section
 
 from xltools.extract.importing import read_report
 
-SHARED = Path(os.environ.get("XLTOOLS_SHARED", REPO.parent / "shared"))
-REAL = SHARED / "real-reports"
+# As tests/helpers.py real_reports_dir(): a relative value is taken relative to the repository.
+REAL = (REPO / (os.environ.get("XLTOOLS_REAL_REPORTS") or "../shared/real-reports")).resolve()
 
 
 def expected_for(name: str) -> dict[str, object] | None:
@@ -29,6 +31,9 @@ def expected_for(name: str) -> dict[str, object] | None:
 
 
 def main() -> None:
+    if not (REAL / "expected").is_dir():
+        sys.exit(f"real reports not found at {REAL}: set XLTOOLS_REAL_REPORTS to the real-reports folder "
+                 "(default ../shared/real-reports, relative to the repository)")
     rows = []
     for source in sorted([*(REAL / "raw").iterdir(), *(REAL / "pdf").iterdir()]):
         start = time.perf_counter()

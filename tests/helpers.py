@@ -1,4 +1,5 @@
-"""Test helpers: real documents from ../shared, the installed command, and workbooks built through it."""
+"""Test helpers: the facts copied into tests/data, the real reports (one setting, see docs/development.md), this
+checkout's command, and workbooks built through it."""
 
 from __future__ import annotations
 
@@ -13,27 +14,87 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED = Path(os.environ.get("XLTOOLS_SHARED", REPO.parent / "shared"))
-REAL = SHARED / "real-reports"
+DATA = REPO / "tests" / "data"
 EXAMPLE_JSON = REPO / "examples" / "hegang-kejiju-2021.json"
 EXAMPLE_XLSX = REPO / "examples" / "hegang-kejiju-2021.xlsx"
 
+# The real published reports are not part of the repository (docs/development.md, "Tests"): tests that need them
+# take the ``real_reports`` fixture (conftest.py), which skips them, or fails them under XLTOOLS_REQUIRE_REAL_REPORTS=1.
+REAL_REPORTS_ENV = "XLTOOLS_REAL_REPORTS"
+REAL_REPORTS_DEFAULT = "../shared/real-reports"
+REQUIRE_REAL_REPORTS_ENV = "XLTOOLS_REQUIRE_REAL_REPORTS"
 
-def xltools_exe() -> str:
-    """The installed console script (next to the interpreter running the tests)."""
-    exe = Path(sys.executable).parent / "xltools"
-    found = str(exe) if exe.exists() else shutil.which("xltools")
-    assert found, "the xltools console script is not installed; run: pip install -e '.[test]'"
-    return found
+
+def real_reports_dir() -> Path:
+    """The real-reports folder: $XLTOOLS_REAL_REPORTS, default ../shared/real-reports; relative to the repository."""
+    return (REPO / (os.environ.get(REAL_REPORTS_ENV) or REAL_REPORTS_DEFAULT)).resolve()
+
+
+def xltools_env() -> dict[str, str]:
+    """The environment for a subprocess that must run this checkout's code: the repository first on PYTHONPATH."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(REPO), *filter(None, [os.environ.get("PYTHONPATH")])])
+    return env
+
+
+def xltools_command(*args: str | Path) -> list[str]:
+    """``python -m xltools ARGS…`` with the interpreter running the tests (run it with ``env=xltools_env()``)."""
+    return [sys.executable, "-m", "xltools", *map(str, args)]
 
 
 def run(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    """Run the installed ``xltools`` command."""
-    return subprocess.run([xltools_exe(), *map(str, args)], capture_output=True, text=True, cwd=cwd, timeout=120)
+    """Run ``xltools ARGS…`` from this checkout (not whatever ``xltools`` script is installed)."""
+    return subprocess.run(xltools_command(*args), capture_output=True, text=True, cwd=cwd, env=xltools_env(),
+                          timeout=120)
 
 
 def load_json(path: Path) -> Any:
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+def load_data(name: str) -> Any:
+    """A fact file copied into tests/data, without its ``_source`` note (tests/data/README.md)."""
+    data = load_json(DATA / name)
+    data.pop("_source", None)
+    return data
+
+
+def official_format() -> dict[str, Any]:
+    """The official labels of the 2021 format, as far as the tests compare them (tests/data/format-2021.json)."""
+    return dict(load_data("format-2021.json"))
+
+
+def hand_checked(slug: str) -> dict[str, Any]:
+    """A real report's hand-checked numbers (unit, year, values) as copied into tests/data."""
+    return dict(load_data(f"{slug}.values.json"))
+
+
+# Synthetic text sections for the 淮安 2024 numbers, written for the tests (not the published text): S1 under
+# 1000 characters, S6 states the 信息处理费, each one paragraph; the figures they quote are the tables' own.
+HUAIAN_TEXTS = {
+    "S1": "2024年，淮安市坚持以公开为常态、不公开为例外，围绕市委市政府中心工作推进政务公开，各项工作有序开展。"
+          "主动公开方面，市政府门户网站和各县区、各部门的政府信息公开专栏及时发布政策文件、规划计划、财政预决算、"
+          "重大项目和民生事项信息，全年新制发市政府规章1件、行政规范性文件8件，对现行有效的规章和行政规范性文件逐件"
+          "核对目录并动态更新。依申请公开方面，全市新收政府信息公开申请3119件，上年结转34件，办结3050件，103件结转"
+          "下年度继续办理；办理中严格执行登记、审核、答复各环节要求，答复文书统一规范。政府信息管理方面，落实公开前"
+          "保密审查和发布审核制度，定期清理过时信息。平台建设方面，优化政府网站栏目设置，推进政务新媒体规范运营，"
+          "提升检索和无障碍服务能力，方便群众查找和使用政府信息。监督保障方面，将政务公开纳入年度综合考核，开展业务"
+          "培训和专项检查，对发现的问题及时督促整改。",
+    "S5": "对照公众期待，我市政务公开工作仍有不足：一是部分单位政策解读形式较为单一，图表、视频等方式运用不多；二是"
+          "个别县区依申请公开答复文书说理不够充分；三是基层政务公开专区使用率不高。下一步，我市将丰富政策解读形式，"
+          "推动解读材料与政策文件同步发布；组织依申请公开案例研讨，提高答复质量；加强基层公开专区建设和宣传，更好"
+          "发挥便民服务作用。",
+    "S6": "本年度，全市各级行政机关依据《政府信息公开信息处理费管理办法》收取信息处理费共计3940元。无其他需要报告的"
+          "事项。",
+}
+
+
+def huaian_document() -> dict[str, Any]:
+    """淮安市 2024 (全市汇总): the hand-checked numbers, its cover data and synthetic text sections 一, 五, 六."""
+    doc = hand_checked("jiangsu-huaian-shi-2024")
+    doc["meta"] = {"date": "2025-01-20", "level": "汇总", "code": "320800"}
+    doc["texts"] = dict(HUAIAN_TEXTS)
+    return doc
 
 
 def _section(raw: str, start: str, end: str | None) -> str:
@@ -44,11 +105,11 @@ def _section(raw: str, start: str, end: str | None) -> str:
     return re.sub(r"(?<=\S) (?=\S)", "", "".join(lines))
 
 
-def huaian_document() -> dict[str, Any]:
-    """淮安市 2024 (全市汇总): hand-checked values plus its real text sections 一, 五, 六 and metadata."""
-    doc = load_json(REAL / "expected" / "jiangsu-huaian-shi-2024.values.json")
-    raw = (REAL / "raw" / "jiangsu-huaian-shi-2024.pypdf.txt").read_text(encoding="utf-8")
-    doc["meta"] = {"date": "2025-01-20", "level": "汇总", "code": "320800"}
+def huaian_published_document(real_reports: Path) -> dict[str, Any]:
+    """淮安市 2024 as published: the hand-checked numbers with the real text sections, cut from the real PDF's text
+    in the corpus (only for tests that take the ``real_reports`` fixture)."""
+    doc = huaian_document()
+    raw = (real_reports / "raw" / "jiangsu-huaian-shi-2024.pypdf.txt").read_text(encoding="utf-8")
     doc["texts"] = {
         "S1": _section(raw, "一、总体情况", "二、主动公开政府信息情况"),
         "S5": _section(raw, "五、存在的主要问题及改进情况", "六、其他需要报告的事项"),
@@ -58,10 +119,8 @@ def huaian_document() -> dict[str, Any]:
 
 
 def clean_document() -> dict[str, Any]:
-    """A document that breaks no rule: 淮安 2024's numbers with a short 总体情况."""
-    doc = huaian_document()
-    doc["texts"]["S1"] = doc["texts"]["S1"][:600]
-    return copy.deepcopy(doc)
+    """A document that breaks no rule: 淮安 2024's numbers with the synthetic texts (总体情况 under 1000 characters)."""
+    return copy.deepcopy(huaian_document())
 
 
 def write_doc(doc: dict[str, Any], folder: Path, name: str = "report", macro: bool = False) -> Path:

@@ -1,5 +1,5 @@
 """``xltools export`` to Word: the document is opened with python-docx and compared with the workbook (openpyxl),
-the official labels (shared/domain/format-2021.json) and the real reports' numbers and texts."""
+the official labels (tests/data/format-2021.json) and the real reports' hand-checked numbers (tests/data)."""
 
 from __future__ import annotations
 
@@ -16,14 +16,14 @@ from docx.shared import Pt
 from helpers import (
     EXAMPLE_JSON,
     EXAMPLE_XLSX,
-    REAL,
     REPO,
-    SHARED,
     clean_document,
     docx_grid,
     export,
     exported_with_texts,
+    hand_checked,
     load_json,
+    official_format,
     workbook_grid,
     write_doc,
 )
@@ -98,10 +98,10 @@ def test_seed_example_exports_with_its_numbers_and_texts(tmp_path: Path) -> None
     headings = [p.text for p in document.paragraphs if p.style.name == "一级标题"]
     assert headings == SECTION_TITLES
     seed = load_json(EXAMPLE_JSON)
-    assert section_paragraphs(document, "一、总体情况") == expected_paragraphs(seed["texts"]["S1"])
-    assert section_paragraphs(document, "五、存在的主要问题及改进情况") == expected_paragraphs(seed["texts"]["S5"])
+    assert section_paragraphs(document, "一、总体情况") == expected_paragraphs(seed["texts"]["S1.text"])
+    assert section_paragraphs(document, "五、存在的主要问题及改进情况") == expected_paragraphs(seed["texts"]["S5.text"])
     assert section_paragraphs(document, "六、其他需要报告的事项") == []
-    expected = load_json(REAL / "expected" / "heilongjiang-hegang-kejiju-2021.values.json")["values"]
+    expected = hand_checked("heilongjiang-hegang-kejiju-2021")["values"]
     spec = load_spec()
     grids = {t: docx_grid(table) for t, table in tables_by_id(document).items()}
     for cell_id, value in expected.items():
@@ -127,7 +127,7 @@ def test_labels_are_the_official_ones(tmp_path: Path) -> None:
     book, doc = huaian_book(tmp_path)
     out = tmp_path / "r.docx"
     assert export(book, "-o", out).returncode == 0
-    official = load_json(SHARED / "domain" / "format-2021.json")["tables"]
+    official = official_format()["tables"]
     grids = {t: docx_grid(table) for t, table in tables_by_id(docx.Document(str(out))).items()}
     t3 = grids["T3"]
     texts = [text for *_, text in t3]

@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import EXAMPLE_XLSX, REAL, SHARED, clean_document, export, load_json, write_doc
+from helpers import EXAMPLE_XLSX, clean_document, export, hand_checked, official_format, write_doc
 
-OFFICIAL = load_json(SHARED / "domain" / "format-2021.json")["tables"]
+OFFICIAL = official_format()["tables"]
 
 pytestmark = pytest.mark.slow
 
@@ -73,7 +73,7 @@ def test_tables_two_and_four_and_the_sections(browser: Any, page_file: Any) -> N
     assert page.eval_on_selector_all("#table-T4 thead tr:first-child th", "e => e.map(x => x.textContent)") == [
         "行政复议", "行政诉讼"]
     headings = page.eval_on_selector_all("h2", "e => e.map(x => x.textContent)")
-    assert headings == [s["title"] for s in load_json(SHARED / "domain" / "format-2021.json")["sections"]]
+    assert headings == [s["title"] for s in official_format()["sections"]]
     assert page.inner_text("h1") == "淮安市人民政府（全市汇总）\n2024年政府信息公开工作年度报告"
     assert page.inner_text("#S6 p") == doc["texts"]["S6"]
     signature = [x for x in page.inner_text(".signature").split("\n") if x]
@@ -110,7 +110,7 @@ def test_seed_example_page(browser: Any, tmp_path: Path) -> None:
     page = browser.new_page()
     page.goto(out.as_uri())
     shown = dict(page.eval_on_selector_all("td[data-cell]", "tds => tds.map(td => [td.dataset.cell, td.textContent])"))
-    expected = load_json(REAL / "expected" / "heilongjiang-hegang-kejiju-2021.values.json")["values"]
+    expected = hand_checked("heilongjiang-hegang-kejiju-2021")["values"]
     assert shown == {k: str(v) for k, v in expected.items()}
     assert page.inner_text("#S1 p strong") == "（一）强化组织领导"
     assert page.locator("#S6 p").count() == 0

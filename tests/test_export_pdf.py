@@ -8,10 +8,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from helpers import EXAMPLE_XLSX, SHARED, clean_document, export, load_json, write_doc
+from helpers import EXAMPLE_XLSX, clean_document, export, official_format, write_doc
 
 pytestmark = pytest.mark.slow
-OFFICIAL = load_json(SHARED / "domain" / "format-2021.json")["tables"]
+OFFICIAL = official_format()["tables"]
 
 
 def poppler(tool: str, *args: str | Path) -> str:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import EXAMPLE_JSON, REAL, clean_document, export, load_json, run, write_doc
+from helpers import EXAMPLE_JSON, clean_document, export, load_json, run, write_doc
 
 T2_2019 = """某某县人民政府2020年政府信息公开工作年度报告
 一、总体情况
@@ -52,7 +52,7 @@ def import_json(*args: str | Path) -> tuple[int, dict[str, Any]]:
 def test_exported_reports_import_back_to_the_same_document(tmp_path: Path, fmt: str) -> None:
     doc = clean_document()
     seed = load_json(EXAMPLE_JSON)
-    doc["texts"] = {"S1": seed["texts"]["S1"], "S5": seed["texts"]["S5"], "S6": "本年度未收取信息处理费。"}
+    doc["texts"] = {"S1": seed["texts"]["S1.text"], "S5": seed["texts"]["S5.text"], "S6": "本年度未收取信息处理费。"}
     doc["values"]["T2.administrative_fees.amount"] = 24252.311082
     book = write_doc(doc, tmp_path)
     published = tmp_path / f"published.{fmt}"
@@ -67,11 +67,11 @@ def test_exported_reports_import_back_to_the_same_document(tmp_path: Path, fmt: 
     assert (again["unit"], again["year"], again["meta"]["date"]) == (doc["unit"], doc["year"], doc["meta"]["date"])
 
 
-def test_a_folder_becomes_a_folder_of_workbooks_with_a_summary(tmp_path: Path) -> None:
+def test_a_folder_becomes_a_folder_of_workbooks_with_a_summary(real_reports: Path, tmp_path: Path) -> None:
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     for name in ("heilongjiang-hegang-kejiju-2021.pdftext.txt", "fujian-pingtan-zhyq-2025.T2-table.fragment.html"):
-        (inbox / name).write_bytes((REAL / "raw" / name).read_bytes())
+        (inbox / name).write_bytes((real_reports / "raw" / name).read_bytes())
     (inbox / "broken.docx").write_bytes(b"not a zip file")
     (inbox / "notes.md").write_text("ignored: not a report format", encoding="utf-8")
     out = tmp_path / "out"
@@ -86,8 +86,8 @@ def test_a_folder_becomes_a_folder_of_workbooks_with_a_summary(tmp_path: Path) -
     assert all("--overwrite" in f["reason"] for f in report["files"] if not f["source"].endswith(".docx"))
 
 
-def test_json_report_lists_what_was_left_empty_and_why(tmp_path: Path) -> None:
-    code, report = import_json(REAL / "raw" / "fujian-pingtan-zrz-2023.page.txt", "-o", tmp_path / "z.xlsx")
+def test_json_report_lists_what_was_left_empty_and_why(real_reports: Path, tmp_path: Path) -> None:
+    code, report = import_json(real_reports / "raw" / "fujian-pingtan-zrz-2023.page.txt", "-o", tmp_path / "z.xlsx")
     assert code == 1 and report["schema"] == "xltools.import/1"
     f = report["files"][0]
     assert f["status"] == "partial" and f["cells"] == {"found": 197, "total": 200}
@@ -128,7 +128,8 @@ def test_tables_published_as_pictures_are_no_data(tmp_path: Path) -> None:
     assert [n["kind"] for n in f["notes"]].count("image") == 3 and f["cells"]["found"] == 0
     doc = dump(tmp_path / "p.xlsx")
     assert doc["values"] == {} and (doc["unit"], doc["year"]) == ("某局", 2021)
-    assert doc["texts"] == {"S1": "本年度主动公开信息120条。", "S5": "解读形式单一。", "S6": "本年度未收取信息处理费。"}
+    assert doc["texts"] == {"S1.text": "本年度主动公开信息120条。", "S5.text": "解读形式单一。",
+                           "S6.text": "本年度未收取信息处理费。"}
 
 
 def test_blank_and_slash_cells_stay_empty(tmp_path: Path) -> None:
@@ -171,6 +172,8 @@ def test_bad_input_is_a_clear_exit_2(tmp_path: Path, args: tuple[str, ...], mess
 def test_an_existing_workbook_is_not_overwritten(tmp_path: Path) -> None:
     out = tmp_path / "r.xlsx"
     out.write_bytes(b"clerk's workbook")
-    result = run("import", REAL / "raw" / "jiangsu-huaian-shi-2024.pypdf.txt", "-o", out)
+    source = tmp_path / "2020.txt"
+    source.write_text(T2_2019, encoding="utf-8")
+    result = run("import", source, "-o", out)
     assert result.returncode == 2 and "--overwrite" in result.stderr
     assert out.read_bytes() == b"clerk's workbook"
