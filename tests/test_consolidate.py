@@ -260,15 +260,16 @@ def test_progress_bar_on_a_terminal(tmp_path: Path) -> None:
     import pty
     import subprocess
 
-    from helpers import xltools_exe
+    from helpers import xltools_command, xltools_env
 
     for i in range(25):
         doc = clean_document()
         doc.update(unit=f"单位{i:02d}", meta={"date": "2025-01-20", "level": "部门"})
         new(tmp_path / f"u{i:02d}.xlsx", data=doc)
     leader, follower = pty.openpty()
-    proc = subprocess.run([xltools_exe(), "consolidate", tmp_path, "-o", tmp_path / "o" / "x.xlsx", "--unit", "x",
-                           "--year", "2024", "--jobs", "2"], stdout=subprocess.PIPE, stderr=follower, timeout=120)
+    proc = subprocess.run(xltools_command("consolidate", tmp_path, "-o", tmp_path / "o" / "x.xlsx", "--unit", "x",
+                                          "--year", "2024", "--jobs", "2"),
+                          stdout=subprocess.PIPE, stderr=follower, env=xltools_env(), timeout=120)
     os.close(follower)
     shown = b""
     while True:

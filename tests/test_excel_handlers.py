@@ -4,7 +4,6 @@ traceback."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -12,7 +11,7 @@ from pathlib import Path
 import docx
 import openpyxl
 import pytest
-from helpers import clean_document, run, write_doc
+from helpers import clean_document, run, write_doc, xltools_env
 
 from xltools.format.spec import load_spec
 from xltools.workbook import actions
@@ -115,7 +114,7 @@ def test_a_failing_handler_shows_a_message_and_logs_the_details(tmp_path: Path,
 
 def test_button_entry_points_without_excel_exit_quietly(tmp_path: Path) -> None:
     """Started the way xlwings' RunPython starts them; here Book.caller() cannot reach Excel."""
-    env = {**os.environ, "XLTOOLS_LOG_DIR": str(tmp_path / "logs")}
+    env = {**xltools_env(), "XLTOOLS_LOG_DIR": str(tmp_path / "logs")}
     for handler in ("validate", "fill_totals", "flag", "clear_flags", "export_report"):
         result = subprocess.run([sys.executable, "-c", f"import xltools.workbook.handlers as h; h.{handler}()"],
                                 capture_output=True, text=True, env=env, timeout=60)

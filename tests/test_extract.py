@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from xltools.extract.splitting import splits, sums_hold
 from xltools.extract.tables import groups, read_row
 from xltools.extract.text import find_headings, paragraphs, signature_date
+from xltools.format.spec import load_spec
 
 counts = st.lists(st.integers(min_value=0, max_value=2000), min_size=6, max_size=6)
 
@@ -52,7 +53,7 @@ def test_headings_are_told_from_the_table_rows_with_the_same_numerals() -> None:
                 "四、政府信息公开行政法复议、行政诉讼情况", "五、存在的主要问题及改进情况", "六、其他需要报告的事项"]
     text = (f"{headings[0]} ……{headings[1]} 表 {headings[2]} 一、本年新收政府信息公开申请数量 二、上年结转 "
             f"三、本年度办理结果 四、结转下年度继续办理 {headings[3]} 1 {headings[4]} 问题 {headings[5]} 无")
-    found = find_headings(text)
+    found = find_headings(text, load_spec().sections)
     assert [text[h.start:h.end] for h in found.values()] == headings
 
 

@@ -105,6 +105,6 @@ def test_adapters_never_call_verbs() -> None:
 
 
 def test_every_module_says_what_it_holds() -> None:
-    missing = [str(p.relative_to(REPO)) for p in PACKAGE.rglob("*.py")
-               if p.name != "__main__.py" and p.stat().st_size and ast.get_docstring(ast.parse(p.read_text("utf-8"))) is None]
+    missing = [str(p.relative_to(REPO)) for p in PACKAGE.rglob("*.py") if p.name != "__main__.py"
+               and p.stat().st_size and ast.get_docstring(ast.parse(p.read_text("utf-8"))) is None]
     assert not missing, f"modules without a docstring: {missing}"

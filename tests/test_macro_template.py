@@ -14,11 +14,14 @@ from xml.etree import ElementTree as ET
 
 import openpyxl
 import pytest
-from helpers import EXAMPLE_JSON, REPO, libreoffice_convert, run
+from helpers import EXAMPLE_JSON, REPO, libreoffice_convert, run, xltools_env
 from oletools.olevba import VBA_Parser
 
-from xltools.workbook.buttons import BUTTON_NOTE, BUTTON_SHEETS, BUTTONS, CONF_ROWS, CONF_SHEET
-from xltools.workbook.macro import MACRO_SOURCE, module_sources
+from xltools.format.spec import load_spec
+from xltools.workbook.buttons import BUTTON_NOTE, BUTTON_ROLES, BUTTONS, CONF_ROWS, CONF_SHEET, vba_module
+from xltools.workbook.macro import module_sources
+
+BUTTON_SHEETS = tuple(s.name for s in load_spec().sheets if s.role in BUTTON_ROLES)
 
 TEMPLATE = REPO / "workbook_templates" / "gov-disclosure-2021.xlsm"
 PLAIN = REPO / "workbook_templates" / "gov-disclosure-2021.xlsx"
@@ -39,7 +42,7 @@ def _code(text: str) -> list[str]:
 def test_committed_macro_template_rebuilds_byte_identical(tmp_path: Path) -> None:
     out = tmp_path / "rebuilt.xlsm"
     subprocess.run([sys.executable, "-m", "xltools.workbook.macro", str(out)], check=True, capture_output=True,
-                   timeout=120)
+                   env=xltools_env(), timeout=120)
     assert out.read_bytes() == TEMPLATE.read_bytes(), \
         "rebuild: python -m xltools.workbook.macro (sources or xlwings changed)"
 
@@ -62,7 +65,7 @@ def test_olevba_reads_back_exactly_the_module_sources() -> None:
     for name, source, _ in sources:
         assert _code(found[name]) == _code(source), name
     assert set(found) == {"xltools", "xlwings", "Dictionary", "ThisWorkbook", *(f"Sheet{i}" for i in range(1, 7))}
-    assert "h.validate()" in found["xltools"] and MACRO_SOURCE.read_text().isascii()
+    assert "h.validate()" in found["xltools"] and vba_module().isascii()
 
 
 def test_vba_xlwings_version_is_the_pinned_and_installed_one() -> None:

@@ -7,6 +7,7 @@ import hashlib
 import os
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from functools import cache
 from typing import NamedTuple
 
 from xltools.checking.check import CheckReport, read_and_check
@@ -17,7 +18,8 @@ Progress = Callable[[int], None]  # called with how many files were just finishe
 
 
 class UnitResult(NamedTuple):
-    """One input file: who it is, its check result and its numbers in the format's cell order."""
+    """One input file: who it is, its check result and its numbers. The numbers are stored compactly in the order
+    of the unit's own format (20,000 units must fit in memory) and read by cell id only: ``value(cell_id)``."""
 
     file: str
     digest: str = ""  # sha256 of the file: identical copies are recognised
@@ -31,6 +33,12 @@ class UnitResult(NamedTuple):
     values: tuple[Number | None, ...] = ()  # None: blank, placeholder or invalid
     findings: tuple[Finding, ...] = ()  # errors and warnings
     constituents: tuple[tuple[str, str], ...] = ()  # set when the file is itself a consolidation
+    format_id: str = ""
+
+    def value(self, cell_id: str) -> Number | None:
+        """The unit's number in cell ``cell_id`` (None: blank, invalid, or no such cell in its format)."""
+        i = number_index(self.format_id).get(cell_id)
+        return self.values[i] if i is not None and i < len(self.values) else None
 
     @property
     def readable(self) -> bool:
@@ -47,6 +55,15 @@ class UnitResult(NamedTuple):
         return bool(self.constituents)
 
 
+@cache
+def number_index(format_id: str) -> dict[str, int]:
+    """Cell id -> position in ``UnitResult.values`` for units of ``format_id`` (empty for an unknown format)."""
+    try:
+        return {c.id: i for i, c in enumerate(load_spec(format_id).number_cells)}
+    except KeyError:
+        return {}
+
+
 def unit_from_report(report: CheckReport, digest: str = "",
                      constituents: tuple[tuple[str, str], ...] = ()) -> UnitResult:
     if not report.readable or report.values is None:
@@ -59,7 +76,7 @@ def unit_from_report(report: CheckReport, digest: str = "",
     return UnitResult(
         report.file, digest, None, report.unit, str(meta.get("code") or ""), str(meta.get("level") or ""),
         report.year, report.tally("error"), report.tally("warning"), numbers,
-        tuple(f for f in report.findings if f.severity in ("error", "warning")), constituents)
+        tuple(f for f in report.findings if f.severity in ("error", "warning")), constituents, spec.id)
 
 
 def read_unit(path: str) -> UnitResult:

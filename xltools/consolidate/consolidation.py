@@ -17,13 +17,15 @@ from xltools.atomic import OutputExists, atomic_output
 from xltools.checking.check import CheckReport, check_file
 from xltools.consolidate.collect import Progress, UnitResult, expand_workbooks, read_units
 from xltools.consolidate.decide import Entry, decide
+from xltools.consolidate.formats import target_format, values_in
 from xltools.consolidate.roster import read_roster
+from xltools.errors import XltoolsError
 from xltools.format.findings import Number
-from xltools.format.spec import DEFAULT_FORMAT, load_spec
+from xltools.format.spec import FormatSpec
 from xltools.reading.document import ReportDocument
 
 PROP_CONSOLIDATED = "xltools.consolidated"
-class ConsolidateError(ValueError):
+class ConsolidateError(XltoolsError):
     """Consolidation cannot run (no inputs, bad options); message in Chinese."""
 
 
@@ -41,12 +43,14 @@ class Consolidation(NamedTuple):
         return all(e.status in ("included", "identical_copy") for e in self.entries)
 
 
-def sum_values(units: Sequence[UnitResult], format_id: str = DEFAULT_FORMAT) -> dict[str, Number | None]:
-    """Cell-by-cell sums (blank cells count 0); the fee in 万元 is summed exactly and kept to 6 decimals."""
-    cells = load_spec(format_id).number_cells
+def sum_values(units: Sequence[UnitResult], spec: FormatSpec) -> dict[str, Number | None]:
+    """Cell-by-cell sums by cell id (blank cells count 0); the fee in 万元 is summed exactly and kept to 6
+    decimals. Raises FormatMismatch for units of a format ``spec`` cannot read."""
+    target_format([*units, UnitResult("", format_id=spec.id)])  # refuses what cannot be added up
+    columns = [values_in(u, spec) for u in units]
     out: dict[str, Number | None] = {}
-    for i, cell in enumerate(cells):
-        parts = [u.values[i] or 0 for u in units if i < len(u.values)]
+    for cell in spec.number_cells:
+        parts = [v[cell.id] or 0 for v in columns]
         if cell.type == "amount":
             total = round(math.fsum(parts), 6)
             out[cell.id] = int(total) if float(total).is_integer() else total
@@ -59,8 +63,9 @@ def consolidate(inputs: Sequence[str], output: str | Path, *, unit: str, year: i
                 roster: str | Path | None = None, include_invalid: bool = False, jobs: int | None = None,
                 overwrite: bool = False, progress: Progress | None = None, overview: bool = True,
                 annotate_dir: str | Path | None = None) -> Consolidation:
-    """Consolidate the workbooks found in ``inputs`` into ``output`` (.xlsx). Raises ConsolidateError,
-    RosterError, OutputExists or OSError when it cannot run; problems with single inputs are entries."""
+    """Consolidate the workbooks found in ``inputs`` into ``output`` (.xlsx), in the format version of the units
+    counted. Raises ConsolidateError, FormatMismatch, RosterError, OutputExists or OSError when it cannot run;
+    problems with single inputs are entries."""
     from xltools.consolidate.sheets import data_sheets
     from xltools.workbook.writer import write_workbook
 
@@ -76,8 +81,8 @@ def consolidate(inputs: Sequence[str], output: str | Path, *, unit: str, year: i
     results = read_units(paths, jobs, progress)
     entries = decide(results, year, include_invalid, entries_roster)
     included = [e.result for e in entries if e.included and e.result is not None]
-    spec = load_spec(DEFAULT_FORMAT)
-    doc = ReportDocument(spec.id, unit, year, {"level": "汇总"}, sum_values(included, spec.id), {})
+    spec = target_format(included)  # before anything is written: mixed format versions are refused
+    doc = ReportDocument(spec.id, unit, year, {"level": spec.summary_level}, sum_values(included, spec), {})
     with atomic_output(output, overwrite) as tmp:
         write_workbook(spec, tmp, doc, data_sheets(spec, entries), {PROP_CONSOLIDATED: str(len(included))})
     result = Consolidation(output, tuple(entries), doc, check_file(output))
@@ -85,7 +90,7 @@ def consolidate(inputs: Sequence[str], output: str | Path, *, unit: str, year: i
         from xltools.consolidate.overview import write_overview
 
         write_overview(overview_path(output), [e.result for e in entries if e.result is not None],
-                       title=f"{unit}{year}年政府信息公开工作年度报告 汇总情况", entries=entries)
+                       title=f"{unit}{year}年政府信息公开工作年度报告 汇总情况", entries=entries, spec=spec)
     if annotate_dir is not None:
         from xltools.consolidate.returned import annotate_all
 

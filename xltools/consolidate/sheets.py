@@ -9,23 +9,27 @@ from typing import Any
 
 from xltools.consolidate.collect import UnitResult
 from xltools.consolidate.decide import STATUS_ZH, Entry
+from xltools.consolidate.formats import values_in
 from xltools.format.spec import FormatSpec
+from xltools.reading.reader import COMPOSITION_SHEET
 from xltools.workbook.writer import DataSheet
 
-DETAIL_SHEET, STATUS_SHEET, COMPOSITION_SHEET = "汇总明细", "报送情况", "汇总构成"
+DETAIL_SHEET, STATUS_SHEET = "汇总明细", "报送情况"
 CHECK_ZH = {"ok": "通过", "warnings": "有警告", "errors": "有错误", "unreadable": "无法读取"}
 DETAIL_FIXED = ["单位", "层级", "代码", "文件", "校验结果", "错误", "警告"]
 
 
-def _detail_rows(units: Sequence[UnitResult]) -> Iterator[list[Any]]:
+def _detail_rows(units: Sequence[UnitResult], spec: FormatSpec) -> Iterator[list[Any]]:
     for u in units:
-        yield [u.unit or "", u.level, u.code, u.file, CHECK_ZH[u.status], u.errors, u.warnings, *u.values]
+        values = values_in(u, spec)
+        yield [u.unit or "", u.level, u.code, u.file, CHECK_ZH[u.status], u.errors, u.warnings,
+               *(values[c.id] for c in spec.number_cells)]
 
 
 def data_sheets(spec: FormatSpec, entries: Sequence[Entry]) -> list[DataSheet]:
     included = [e.result for e in entries if e.included and e.result is not None]
     header = DETAIL_FIXED + [f"{c.sheet}{c.address} {c.row_label}｜{c.col_label}〔{c.id}〕" for c in spec.number_cells]
-    detail = DataSheet(DETAIL_SHEET, header, _detail_rows(included), {0: 28, 3: 40}, sums_from=len(DETAIL_FIXED))
+    detail = DataSheet(DETAIL_SHEET, header, _detail_rows(included, spec), {0: 28, 3: 40}, sums_from=len(DETAIL_FIXED))
     status_rows = []
     for e in entries:
         r, roster = e.result, e.roster

@@ -1,9 +1,15 @@
-"""The three tables of the 2021 format read from text, cell by cell id (表二 also in its 2019 layout, 表三 also with
-the 2019 single-row （六）其他处理). Pure."""
+"""A format's tables read from text, cell by cell id. Pure.
+
+Everything format-specific comes from the spec: a table's shape (``blocks`` of labelled rows such as 表二, a
+``grid`` of rows × columns such as 表三, one ``row`` of column groups such as 表四), its row labels, the sum
+relations that settle digits run together, and the layouts of older formats that real reports still print
+(``[import]`` in the spec source: ``variants`` that keep only some rows, ``merged_rows`` printed as one row).
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from xltools.extract.splitting import splits, sums_hold
@@ -12,38 +18,57 @@ from xltools.format.findings import Number
 from xltools.format.spec import FormatSpec
 from xltools.reading.labels import normalize_label
 
-_T2_2019 = re.compile(r"本年新制作数量|本年新公开数量|对外公开总数量|上一年项目数量|第二十条第（九）项")
-_OTHER_SUBROWS = re.compile(r"无正当理由逾期不补正|逾期未按收费通知")
-
 Values = dict[str, Number | None]
 LEFT_EMPTY = "单元格留空，请对照原文填写"
 
 
-def _labels(spec: FormatSpec, prefix: str, rows: list[str]) -> list[str]:
-    first = {c.id.split(".")[1]: c.row[-1] for c in spec.cells if c.id.startswith(prefix + ".")}
-    return [first[r] for r in rows]
-
-
-def _t2_rows(spec: FormatSpec) -> list[tuple[str, list[str]]]:
+def table_rows(spec: FormatSpec, table: str) -> list[tuple[str, list[str]]]:
+    """(row key, cell ids) of a table in the spec's order; the row key is the id's middle part."""
     rows: dict[str, list[str]] = {}
-    for c in spec.cells:
-        if c.id.startswith("T2."):
-            rows.setdefault(c.id.split(".")[1], []).append(c.id)
+    for c in spec.number_cells:
+        parts = c.id.split(".")
+        if parts[0] == table:
+            rows.setdefault(parts[1] if len(parts) > 2 else "", []).append(c.id)
     return list(rows.items())
 
 
-def read_t2(spec: FormatSpec, text: str, values: Values, notes: list[Note]) -> None:
-    rows = _t2_rows(spec)
-    labels = [spec.cell(ids[0]).row[-1] for _, ids in rows]
+def sum_pairs(spec: FormatSpec, table: str) -> list[tuple[list[str], list[str]]]:
+    """The table's sum relations (left cell ids, right cell ids)."""
+    return [(list(r.left), list(r.right)) for r in spec.sum_relations()
+            if all(i.startswith(table + ".") for i in [*r.left, *r.right])]
+
+
+def _last_is_total(ids: list[str], pairs: list[tuple[list[str], list[str]]]) -> bool:
+    """True when the last of ``ids`` is the sum of the others (a row total, a group total)."""
+    return any(left == [ids[-1]] and sorted(right) == sorted(ids[:-1]) for left, right in pairs)
+
+
+def _label(spec: FormatSpec, cell_id: str) -> str:
+    return spec.cell(cell_id).row[-1] if spec.cell(cell_id).row else ""
+
+
+def _variant(spec: FormatSpec, table: str, key: str, text: str) -> dict[str, Any] | None:
+    for v in spec.importing.get(key, []):
+        if v.get("table") == table and re.search(v["detect"], text) and not (
+                v.get("unless") and re.search(v["unless"], text)):
+            return dict(v)
+    return None
+
+
+def read_blocks(spec: FormatSpec, table: str, text: str, values: Values, notes: list[Note]) -> None:
+    """A table of labelled rows of different widths without totals (表二)."""
+    rows = table_rows(spec, table)
+    labels = [_label(spec, ids[0]) for _, ids in rows]
+    sheet = spec.tables[table]["sheet"]
     found = [part for g in groups(text) for part in _unstack(g, labels, [len(ids) for _, ids in rows], False, notes)]
-    if _T2_2019.search(text):
-        notes.append(Note("variant", (), "表二是 2019 年格式（试行）：只导入行政许可、行政处罚、"
-                          "行政强制的“处理决定数量”，第（一）项、第（八）项和第（九）项"
-                          "在 2021 年格式中没有对应的栏目，未导入", text[:200]))
+    variant = _variant(spec, table, "variants", text)
+    if variant is not None:
+        notes.append(Note("variant", (), variant["note"], text[:200]))
+        keep = set(variant.get("keep_rows", []))
         for r, g, _ in match_rows(found, labels):
             name, ids = rows[r]
-            if name in ("administrative_licensing", "administrative_punishment", "administrative_coercion"):
-                numbers, _why = read_row(g.tokens, 3, None)
+            if name in keep:
+                numbers, _why = read_row(g.tokens, int(variant.get("width", len(ids))), None)
                 if numbers is not None:
                     values[ids[0]] = numbers[-1]
         return
@@ -51,40 +76,77 @@ def read_t2(spec: FormatSpec, text: str, values: Values, notes: list[Note]) -> N
         _name, ids = rows[r]
         numbers, why = read_row(g.tokens, len(ids), None)
         if numbers is None:
-            notes.append(Note("ambiguous", tuple(ids), f"表二“{labels[r]}”：{why}，{LEFT_EMPTY}", source_of(g)))
+            notes.append(Note("ambiguous", tuple(ids), f"{sheet}“{labels[r]}”：{why}，{LEFT_EMPTY}", source_of(g)))
             continue
         _store(values, ids, numbers, g, notes)
 
 
-def read_t3(spec: FormatSpec, text: str, values: Values, notes: list[Note]) -> None:
-    table = spec.tables["T3"]
-    rows: list[str] = list(table["rows"])
-    columns: list[str] = list(table["columns"])
-    labels = _labels(spec, "T3", rows)
+def read_grid(spec: FormatSpec, table: str, text: str, values: Values, notes: list[Note]) -> None:
+    """A table of rows × columns, each row ending in its total (表三)."""
+    info = spec.tables[table]
+    rows: list[str] = list(info["rows"])
+    columns: list[str] = list(info["columns"])
+    sheet = info["sheet"]
+    labels = [_label(spec, f"{table}.{r}.{columns[0]}") for r in rows]
+    pairs = sum_pairs(spec, table)
+    total_size = len(columns) if _last_is_total([f"{table}.{rows[0]}.{c}" for c in columns], pairs) else None
     found = [g for g in groups(text) if len(g.tokens) > 1 or len(g.tokens[0]) > 1 or g.before.strip()]
-    single_other = "其他处理" in text and not _OTHER_SUBROWS.search(text)
-    if single_other:
-        i = rows.index("r_other_no_correction")
-        rows = [*rows[:i], "r_other_other", *rows[i + 3:]]
-        labels = [*labels[:i], "（六）其他处理", *labels[i + 3:]]
-        notes.append(Note("variant", tuple(f"T3.{r}.{c}" for r in ("r_other_no_correction", "r_other_fee_unpaid")
-                                           for c in columns),
-                          "表三的（六）其他处理只有一行（2019 年格式）：这一行的数字导入“3.其他”，"
-                          "“1.逾期不补正”“2.逾期未缴费”两行留空，请按实际情况填写"))
-    found = [part for g in found for part in _unstack(g, labels, [len(columns)] * len(labels), True, notes)]
+    merged = _variant(spec, table, "merged_rows", text)
+    if merged is not None:  # an older layout prints several rows as one: its numbers go into one of them
+        i = rows.index(merged["rows"][0])
+        n = len(merged["rows"])
+        rows = [*rows[:i], merged["into"], *rows[i + n:]]
+        labels = [*labels[:i], merged["label"], *labels[i + n:]]
+        left_empty = [r for r in merged["rows"] if r != merged["into"]]
+        notes.append(Note("variant", tuple(f"{table}.{r}.{c}" for r in left_empty for c in columns),
+                          merged["note"]))
+    found = [part for g in found for part in _unstack(g, labels, [len(columns)] * len(labels),
+                                                       total_size is not None, notes)]
     ambiguous: dict[str, Group] = {}
     for r, g, _ in match_rows(found, labels):
-        ids = [f"T3.{rows[r]}.{c}" for c in columns]
-        numbers, why = read_row(g.tokens, len(columns), len(columns))
+        ids = [f"{table}.{rows[r]}.{c}" for c in columns]
+        numbers, why = read_row(g.tokens, len(columns), total_size)
         if numbers is None:
             ambiguous[rows[r]] = g
-            notes.append(Note("ambiguous", tuple(ids), f"表三“{labels[r]}”：{why}，{LEFT_EMPTY}", source_of(g)))
+            notes.append(Note("ambiguous", tuple(ids), f"{sheet}“{labels[r]}”：{why}，{LEFT_EMPTY}", source_of(g)))
             continue
         if why == "extra":
-            notes.append(Note("extra", tuple(ids), f"表三“{labels[r]}”：行中多出的数字（可能是页码）未导入",
+            notes.append(Note("extra", tuple(ids), f"{sheet}“{labels[r]}”：行中多出的数字（可能是页码）未导入",
                               source_of(g)))
         _store(values, ids, numbers, g, notes)
-    _resolve_by_columns(table, ambiguous, values, notes)
+    _resolve_by_columns(table, columns, _column_relations(table, columns, pairs), ambiguous, values, notes, sheet)
+
+
+def read_row_table(spec: FormatSpec, table: str, text: str, values: Values, notes: list[Note]) -> None:
+    """A table of one row of column groups, each group ending in its total (表四)."""
+    ids = [c.id for c in spec.number_cells if c.id.startswith(table + ".")]
+    n_groups = max(1, len(spec.tables[table].get("groups", [])))
+    size = len(ids) // n_groups
+    pairs = sum_pairs(spec, table)
+    group_total = size if all(_last_is_total(ids[i:i + size], pairs) for i in range(0, len(ids), size)) else None
+    runs = [g for g in groups(text) if sum(len(t) for t in g.tokens) >= len(ids) or len(g.tokens) >= size]
+    if not runs:
+        return
+    g = runs[-1]
+    numbers, why = read_row(g.tokens, len(ids), group_total)
+    if numbers is None:
+        notes.append(Note("ambiguous", tuple(ids), f"{spec.tables[table]['sheet']}：{why}，{LEFT_EMPTY}",
+                          source_of(g)))
+        return
+    _store(values, ids, numbers, g, notes)
+
+
+Reader = Callable[[FormatSpec, str, str, Values, list[Note]], None]
+
+
+def reader_for(spec: FormatSpec, table: str) -> Reader:
+    """The reader for a table's shape, told from the spec: rows × columns, column groups, or labelled rows."""
+    info = spec.tables[table]
+    if info.get("rows") and info.get("columns"):
+        return read_grid
+    if info.get("groups"):
+        return read_row_table
+    return read_blocks
 
 
 def _unstack(g: Group, labels: list[str], widths: list[int], sums: bool, notes: list[Note]) -> list[Group]:
@@ -123,30 +185,41 @@ def _marked(label: str) -> str:
     return normalize_label(re.sub(r"^\d+[.、．]", "#.", label))
 
 
-def _resolve_by_columns(table: dict[str, Any], ambiguous: dict[str, Group], values: Values,
-                        notes: list[Note]) -> None:
-    """Settle a row whose digits could be cut several ways with the column relations of 表三, when every other
-    row of the relation is known: （七）总计 = the 21 result rows; 一 + 二 = （七）总计 + 四."""
-    columns = list(table["columns"])
-    results = list(table["result_rows"])
-    relations = [(["r_total"], results), (["new_received", "carried_over"], ["r_total", "carried_forward"])]
+def _column_relations(table: str, columns: list[str], pairs: list[tuple[list[str], list[str]]]
+                      ) -> list[tuple[list[str], list[str]]]:
+    """The relations that hold within each column, as row keys (left rows, right rows), each once."""
+    out: list[tuple[list[str], list[str]]] = []
+    first = columns[0]
+    for left, right in pairs:
+        cells = [i.split(".") for i in [*left, *right]]
+        if all(len(c) == 3 and c[2] == first for c in cells):
+            rel = ([i.split(".")[1] for i in left], [i.split(".")[1] for i in right])
+            if rel not in out:
+                out.append(rel)
+    return out
+
+
+def _resolve_by_columns(table: str, columns: list[str], relations: list[tuple[list[str], list[str]]],
+                        ambiguous: dict[str, Group], values: Values, notes: list[Note], sheet: str) -> None:
+    """Settle a row whose digits could be cut several ways with the table's column relations (in 表三: （七）总计
+    = the 21 result rows; 一 + 二 = （七）总计 + 四), when every other row of a relation is known."""
     for row, g in ambiguous.items():
         options = splits(g.tokens, len(columns)) or []
         for left, right in relations:
             if row not in left + right or len(options) < 2:
                 continue
             others = [r for r in left + right if r != row]
-            known = [[values.get(f"T3.{r}.{c}") for c in columns] for r in others]
+            known = [[values.get(f"{table}.{r}.{c}") for c in columns] for r in others]
             if any(v is None for k in known for v in k):
                 continue
             rows_known = dict(zip(others, known, strict=True))
             fitting = [o for o in options if _holds(left, right, rows_known | {row: o}, len(columns))]
             if len(fitting) == 1:
-                values.update({f"T3.{row}.{c}": v for c, v in zip(columns, fitting[0], strict=True)})
+                values.update({f"{table}.{row}.{c}": v for c, v in zip(columns, fitting[0], strict=True)})
                 notes[:] = [n for n in notes if not (n.kind == "ambiguous" and n.cells and
-                                                     n.cells[0] == f"T3.{row}.{columns[0]}")]
-                notes.append(Note("split", tuple(f"T3.{row}.{c}" for c in columns),
-                                  "表三这一行的数字连在一起，按本表各列的勾稽关系唯一确定了拆分，请核对",
+                                                     n.cells[0] == f"{table}.{row}.{columns[0]}")]
+                notes.append(Note("split", tuple(f"{table}.{row}.{c}" for c in columns),
+                                  f"{sheet}这一行的数字连在一起，按本表各列的勾稽关系唯一确定了拆分，请核对",
                                   source_of(g)))
                 break
 
@@ -162,16 +235,3 @@ def _store(values: Values, ids: list[str], numbers: list[Number | None], g: Grou
 
 def _holds(left: list[str], right: list[str], rows: dict[str, Any], n: int) -> bool:
     return all(sum(rows[r][i] for r in left) == sum(rows[r][i] for r in right) for i in range(n))
-
-
-def read_t4(spec: FormatSpec, text: str, values: Values, notes: list[Note]) -> None:
-    ids = [c.id for c in spec.cells if c.id.startswith("T4.")]
-    runs = [g for g in groups(text) if sum(len(t) for t in g.tokens) >= len(ids) or len(g.tokens) >= 5]
-    if not runs:
-        return
-    g = runs[-1]
-    numbers, why = read_row(g.tokens, len(ids), 5)
-    if numbers is None:
-        notes.append(Note("ambiguous", tuple(ids), f"表四：{why}，{LEFT_EMPTY}", source_of(g)))
-        return
-    _store(values, ids, numbers, g, notes)

@@ -17,7 +17,7 @@ from xltools.extract.lines import SourceError
 from xltools.extract.parse import parse_report
 from xltools.extract.sources import SUFFIXES, read_source
 from xltools.extract.tables import Note
-from xltools.format.spec import DEFAULT_FORMAT, load_spec
+from xltools.format.spec import FormatSpec, default_format_id, load_spec
 from xltools.reading.document import ReportDocument
 
 JSON_SCHEMA_ID = "xltools.import/1"
@@ -40,10 +40,14 @@ class ImportResult(NamedTuple):
         return [] if doc is None else [k for k, v in doc.values.items() if v is None]
 
     @property
+    def spec(self) -> FormatSpec:
+        """The format the report was imported into."""
+        return load_spec(self.document.format_id if self.document else default_format_id())
+
+    @property
     def sections_found(self) -> list[str]:
         missing = {n.message for n in self.notes if n.kind == "missing" and n.message.startswith("没有找到“")}
-        spec = load_spec()
-        return [s.id for s in spec.sections if not any(s.title in m for m in missing)]
+        return [s.id for s in self.spec.sections if not any(s.title in m for m in missing)]
 
     def to_json(self) -> dict[str, Any]:
         doc = self.document
@@ -51,7 +55,7 @@ class ImportResult(NamedTuple):
             "source": self.source, "status": self.status, "output": str(self.output) if self.output else None,
             "reason": self.reason, "unit": doc.unit if doc else None, "year": doc.year if doc else None,
             "cells": {"found": sum(v is not None for v in doc.values.values()) if doc else 0,
-                      "total": len(load_spec().number_cells)},
+                      "total": len(self.spec.number_cells)},
             "sections_found": self.sections_found if doc else [],
             "empty_cells": self.empty_cells,
             "notes": [{"kind": n.kind, "cells": list(n.cells), "message": n.message, "source": n.source}
@@ -61,9 +65,10 @@ class ImportResult(NamedTuple):
 
 
 def read_report(path: str | Path, *, unit: str | None = None, year: int | None = None,
-                level: str | None = None) -> tuple[ReportDocument, list[Note]]:
-    """The report document found in a file, and the notes. Raises SourceError or OSError."""
-    spec = load_spec(DEFAULT_FORMAT)
+                level: str | None = None, format_id: str | None = None) -> tuple[ReportDocument, list[Note]]:
+    """The report document found in a file, in format ``format_id`` (default: the default format), and the
+    notes. Raises SourceError or OSError."""
+    spec = load_spec(format_id or default_format_id())
     doc, notes = parse_report(spec, read_source(path), unit, year)
     if level:
         doc = doc._replace(meta={**doc.meta, "level": level})
@@ -74,20 +79,21 @@ def _status(doc: ReportDocument, notes: list[Note]) -> str:
     found = sum(v is not None for v in doc.values.values())
     if found == 0 and not doc.texts:
         return "failed"
-    complete = found == len(load_spec().number_cells) and not any(
+    complete = found == len(load_spec(doc.format_id).number_cells) and not any(
         n.kind in ("missing", "ambiguous", "image", "variant") for n in notes)
     return "imported" if complete else "partial"
 
 
 def import_file(path: str | Path, output: str | Path | None = None, *, unit: str | None = None,
-                year: int | None = None, level: str | None = None, overwrite: bool = False) -> ImportResult:
+                year: int | None = None, level: str | None = None, overwrite: bool = False,
+                format_id: str | None = None) -> ImportResult:
     """Import one file into a workbook (default: beside it, same name, .xlsx). Never raises for a bad source:
     the result says why it failed. Raises OutputExists when the workbook exists and ``overwrite`` is off."""
     from xltools.workbook.new import new
 
     source = str(path)
     try:
-        doc, notes = read_report(path, unit=unit, year=year, level=level)
+        doc, notes = read_report(path, unit=unit, year=year, level=level, format_id=format_id)
     except SourceError as exc:
         return ImportResult(source, "failed", reason=str(exc))
     except OSError as exc:
@@ -117,7 +123,7 @@ def import_files(inputs: Iterable[str], out_dir: str | Path | None = None, **opt
         try:
             results.append(import_file(path, target, **options))
         except OutputExists as exc:
-            results.append(ImportResult(path, "failed", reason=f"{exc} 已存在；如需覆盖请加 --overwrite"))
+            results.append(ImportResult(path, "failed", reason=str(exc)))
     return results
 
 
@@ -135,8 +141,8 @@ KIND_ZH = {"missing": "缺少", "ambiguous": "无法确定", "variant": "格式�
 def render_text(results: list[ImportResult]) -> str:
     """The import report for people (Chinese)."""
     lines: list[str] = []
-    total = len(load_spec().number_cells)
     for r in results:
+        total, sections = len(r.spec.number_cells), len(r.spec.sections)
         doc = r.document
         head = f"== {r.source}" + (f" → {r.output}" if r.output else "") + f" ==  {STATUS_ZH[r.status]}"
         if doc is not None and (doc.unit or doc.year):
@@ -146,7 +152,7 @@ def render_text(results: list[ImportResult]) -> str:
             lines.append(f"  {r.reason}")
         if doc is not None:
             found = sum(v is not None for v in doc.values.values())
-            summary = f"  数字 {found}/{total}，正文部分 {len(r.sections_found)}/6"
+            summary = f"  数字 {found}/{total}，正文部分 {len(r.sections_found)}/{sections}"
             if r.output:
                 summary += f"；导入后校验：{r.errors} 个错误，{r.warnings} 个警告（xltools check 查看）"
             lines.append(summary)

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from xltools.extract.format_tables import read_t2, read_t3, read_t4
+from xltools.extract.format_tables import reader_for
 from xltools.extract.lines import Source
 from xltools.extract.tables import PICTURE, Note
 from xltools.extract.text import clean_lines, find_headings, paragraphs, signature_date, strip_chrome, title_unit_year
 from xltools.format.findings import Number
 from xltools.format.spec import FormatSpec
 from xltools.reading.document import ReportDocument
-
-READERS = {"T2": read_t2, "T3": read_t3, "T4": read_t4}
 
 
 def _note_unplaced_rows(spec: FormatSpec, table: str, values: dict[str, Number | None], notes: list[Note]) -> None:
@@ -30,7 +28,7 @@ def parse_report(spec: FormatSpec, source: Source, unit: str | None = None, year
                  ) -> tuple[ReportDocument, list[Note]]:
     text = "\n".join(clean_lines(source.text))
     notes: list[Note] = []
-    headings = find_headings(text)
+    headings = find_headings(text, spec.sections)
     order = [s.id for s in spec.sections]
     first = headings[order[0]].start if order[0] in headings else min((h.start for h in headings.values()),
                                                                          default=len(text))
@@ -59,7 +57,7 @@ def parse_report(spec: FormatSpec, source: Source, unit: str | None = None, year
                     body = body.rstrip()[: -len(lines[-1])]  # the signing unit, named differently from the title
         if section.kind == "table" and section.table:
             before = len(values)
-            READERS[section.table](spec, body, values, notes)
+            reader_for(spec, section.table)(spec, section.table, body, values, notes)
             _note_unplaced_rows(spec, section.table, values, notes)
             if len(values) == before:
                 pictured = PICTURE in body
@@ -69,7 +67,7 @@ def parse_report(spec: FormatSpec, source: Source, unit: str | None = None, year
         elif section.cell:
             parts = [p for p in paragraphs(body.replace(PICTURE, ""), source.hard_wrapped) if p]
             if parts:
-                texts[section.id] = "\n".join(parts)
+                texts[section.cell] = "\n".join(parts)
     if preamble.strip():
         notes.append(Note("unplaced", (), "正文第一部分之前的说明文字（报告依据、统计期限等）不属于任何部分，未导入",
                           preamble[:300]))

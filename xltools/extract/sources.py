@@ -14,6 +14,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
+from xltools.errors import require
 from xltools.extract.lines import Source, SourceError, grid_rows, row_line
 from xltools.extract.tables import PICTURE
 from xltools.reading.textfile import decode_text
@@ -137,6 +138,7 @@ def read_source(path: str | Path) -> Source:
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".pdf":
+        require("pdfplumber", "import", SourceError)  # the import extra
         from xltools.extract.pdf_text import pdf_source
 
         return pdf_source(path)

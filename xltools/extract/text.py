@@ -1,24 +1,18 @@
-"""Finding the parts of a report in extracted text: title, unit, year, the six section headings, the clerk's
-paragraphs and the signature date. Pure; works on text with lines (PDF, Word, web page) and on text whose line
-breaks were lost (a crawler's flattened page)."""
+"""Finding the parts of a report in extracted text: title, unit, year, the section headings (their numerals and
+keywords come from the format spec), the clerk's paragraphs and the signature date. Pure; works on text with
+lines (PDF, Word, web page) and on text whose line breaks were lost (a crawler's flattened page)."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import NamedTuple
+
+from xltools.format.spec import SectionSpec
 
 CJK = r"\u3000-\u303f\u4e00-\u9fff\uff00-\uffef“”‘’《》"
 _SPACE_NEAR_CJK = re.compile(rf"(?<=[{CJK}])[ \t\u00a0]+|[ \t\u00a0]+(?=[{CJK}])")
 _PAGE_NUMBER = re.compile(r"^\s*[-—–－]\s*\d{1,3}\s*[-—–－]\s*$")
-# heading: its numeral, a few characters, a keyword, up to 情况/事项 (the rest of the heading)
-HEADINGS = (
-    ("S1", "一", r"总体情况"),
-    ("S2", "二", r"主动公开"),
-    ("S3", "三", r"收到和处理|依申请公开"),
-    ("S4", "四", r"复议|诉讼"),
-    ("S5", "五", r"存在的主要问题|问题及改进|问题和改进"),
-    ("S6", "六", r"其他需要报告|其他事项"),
-)
 _TITLE = re.compile(r"(?P<unit>[^\s，。,:：；;]{2,40}?)\s*(?P<year>(?:19|20)\d{2})\s*年\s*度?"
                     r"\s*政\s*府\s*信\s*息\s*公\s*开\s*(?:工\s*作\s*)?(?:年\s*度\s*)?(?:报\s*告)?")
 _PERIOD_YEAR = re.compile(r"统计(?:期限|时限|期间)[^。]{0,6}?((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日")
@@ -44,15 +38,18 @@ def clean_lines(text: str) -> list[str]:
     return out
 
 
-def find_headings(text: str) -> dict[str, Heading]:
-    """The six section headings, each searched after the previous one found."""
+def find_headings(text: str, sections: Sequence[SectionSpec]) -> dict[str, Heading]:
+    """The format's section headings, each searched after the previous one found: its numeral, a few characters,
+    one of its keywords (from the format spec), up to 情况/事项."""
     found: dict[str, Heading] = {}
     pos = 0
-    for section, numeral, keyword in HEADINGS:
+    for section in sections:
+        keyword = "|".join(re.escape(k) for k in section.keywords)
+        numeral = re.escape(section.numeral)
         m = re.compile(rf"{numeral}\s*[、.．]\s*[^。，\n]{{0,14}}?(?:{keyword})(?:[^。，\s…]{{0,16}}?(?:情况|事项))?"
                        ).search(text, pos)
         if m is not None:
-            found[section] = Heading(section, m.start(), m.end())
+            found[section.id] = Heading(section.id, m.start(), m.end())
             pos = m.end()
     return found
 

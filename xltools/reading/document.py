@@ -1,7 +1,8 @@
 """The report as a JSON document: what ``new --from`` reads and ``dump`` prints.
 
 ``{"format": "gov-disclosure-2021", "unit": ..., "year": ..., "meta": {"date": "YYYY-MM-DD", "level": ...,
-"code": ..., "contact": ..., "phone": ...}, "values": {cell_id: number}, "texts": {"S1": ..., "S5": ..., "S6": ...}}``
+"code": ..., "contact": ..., "phone": ...}, "values": {cell_id: number}, "texts": {text_cell_id: text}}``
+(text cell ids such as "S1.text"; a section id such as "S1" is read as its first text cell).
 Every key but "format" and "values" is optional; unknown keys and cell ids are errors.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, NamedTuple
 
+from xltools.errors import XltoolsError
 from xltools.format.findings import Number
 from xltools.format.spec import FormatSpec, load_spec
 from xltools.reading.values import Values
@@ -18,7 +20,7 @@ TOP_KEYS = ("format", "unit", "year", "meta", "values", "texts")
 META_KEYS = ("date", "level", "code", "contact", "phone")
 
 
-class DocumentError(ValueError):
+class DocumentError(XltoolsError):
     """The JSON document is not a valid report document; ``problems`` lists every reason (Chinese)."""
 
     def __init__(self, problems: list[str]):
@@ -93,20 +95,25 @@ def parse_document(data: Any) -> tuple[FormatSpec, ReportDocument]:
             problems.append(f"meta.date 必须是 YYYY-MM-DD 格式的日期，实际是“{meta['date']}”")
     if isinstance(meta.get("level"), str) and meta["level"] not in spec.levels:
         problems.append(f"meta.level 必须是以下之一：{'、'.join(spec.levels)}")
-    sections = {s.id for s in spec.text_sections}
+    text_ids = [c.id for c in spec.cells if c.type == "text"]
+    first_cell = {s.id: ids[0] for s in spec.text_sections if (ids := [c for c in text_ids
+                                                                        if spec.cell(c).section == s.id])}
     texts = data.get("texts") or {}
     if not isinstance(texts, dict):
         problems.append("texts 必须是对象")
         texts = {}
+    clean_texts: dict[str, str] = {}
     for k, v in texts.items():
-        if k not in sections:
-            problems.append(f"texts 中未知的部分“{k}”（允许：{'、'.join(sorted(sections))}）")
+        cell_id = first_cell.get(k, k)
+        if cell_id not in text_ids:
+            problems.append(f"texts 中未知的正文单元格“{k}”（允许：{'、'.join(text_ids)}）")
         elif not isinstance(v, str):
             problems.append(f"texts.{k} 必须是文字")
+        else:
+            clean_texts[cell_id] = v
     if problems:
         raise DocumentError(problems)
-    return spec, ReportDocument(spec.id, unit, year, {k: str(v) for k, v in meta.items()}, values,
-                                {k: str(v) for k, v in texts.items()})
+    return spec, ReportDocument(spec.id, unit, year, {k: str(v) for k, v in meta.items()}, values, clean_texts)
 
 
 def document_from_values(spec: FormatSpec, values: Values) -> ReportDocument:
@@ -119,6 +126,6 @@ def document_from_values(spec: FormatSpec, values: Values) -> ReportDocument:
     unit = values.meta.get("unit")
     year = values.meta.get("year")
     nums: dict[str, Number | None] = {c.id: values.numbers[c.id] for c in spec.number_cells if c.id in values.numbers}
-    texts = {s.id: values.texts[s.id] for s in spec.text_sections if s.id in values.texts}
+    texts = {c.id: values.texts[c.id] for c in spec.cells if c.type == "text" and c.id in values.texts}
     return ReportDocument(spec.id, unit if isinstance(unit, str) else None, year if isinstance(year, int) else None,
                           meta, nums, texts)

@@ -25,7 +25,8 @@ EXCEL_EPOCH = dt.date(1899, 12, 30)
 
 
 class Values(NamedTuple):
-    """A report's content by cell id: usable numbers, texts, metadata and where each cell was found."""
+    """A report's content by cell id: usable numbers, texts (by text cell id), metadata and where each cell was
+    found."""
 
     format_id: str
     numbers: dict[str, Number]
@@ -129,8 +130,8 @@ class _Parser:
 
     def text(self, cell: CellSpec, raw: RawCell) -> None:
         text = _display(raw.value)
-        if text and cell.section:
-            self.texts[cell.section] = text
+        if text:
+            self.texts[cell.id] = text
 
     def meta_field(self, cell: CellSpec, raw: RawCell) -> None:
         fieldname = cell.id.split(".", 1)[1]

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from xltools.checking.check import CheckReport, check_raw
-from xltools.checking.rules import expand
 from xltools.format.addresses import split_ref
 from xltools.format.findings import SEVERITY_ZH, Finding, fmt_number
 from xltools.format.spec import FormatSpec, load_spec
@@ -115,13 +114,9 @@ def validate(port: WorkbookPort, today: dt.date | None = None, title: str | None
 def total_definitions(spec: FormatSpec) -> dict[str, list[str]]:
     """Every total cell and the cells it sums, from the format's sum rules (a total = the sum of its parts)."""
     found: dict[str, list[str]] = {}
-    for rule in spec.rules:
-        if rule.kind != "sum_equals":
-            continue
-        for p in expand(rule):
-            left = p["left"]
-            if len(left) == 1 and spec.cell(left[0]).total and left[0] not in found:
-                found[left[0]] = list(p["right"])
+    for relation in spec.sum_relations():
+        if relation.total is not None and relation.total not in found:
+            found[relation.total] = list(relation.right)
     return found
 
 

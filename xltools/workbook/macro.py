@@ -1,6 +1,7 @@
 """The macro-enabled workbook (.xlsm): its buttons, the xlwings settings sheet and its VBA project.
 
-The VBA project holds three modules: ``xltools`` (our button macros, xltools/vba/xltools.bas) and xlwings' own
+The VBA project holds three modules: ``xltools`` (our button macros, generated from the button definitions in
+``xltools.workbook.buttons``) and xlwings' own
 ``xlwings`` module and ``Dictionary`` class, read from the installed xlwings at build time, so that the VBA side
 and the Python side of xlwings are always the same version (xlwings refuses to run otherwise). The committed
 template is built by ``python -m xltools.workbook.macro``; ``xltools new --macro`` reuses its VBA project.
@@ -14,15 +15,16 @@ import sys
 import tempfile
 from pathlib import Path
 
+from xltools.errors import XltoolsError
 from xltools.format.spec import DEFAULT_FORMAT, FormatSpec, load_spec
+from xltools.workbook.buttons import VBA_MODULE, vba_module
 from xltools.workbook.writer import MacroParts, write_workbook
 
-MACRO_SOURCE = Path(__file__).parent / "vba" / "xltools.bas"
 XLWINGS_FILES = (("xlwings", "xlwings.bas", False), ("Dictionary", "addin/Dictionary.cls", True))
 _VERSION = re.compile(r'XLWINGS_VERSION As String = "([^"]+)"')
 
 
-class MacroError(RuntimeError):
+class MacroError(XltoolsError):
     """The macro workbook cannot be built here (xlwings or pyOpenVBA missing); message in Chinese."""
 
 
@@ -30,7 +32,7 @@ def xlwings_folder() -> Path:
     """The installed xlwings package folder, found without importing xlwings."""
     spec = importlib.util.find_spec("xlwings")
     if spec is None or not spec.submodule_search_locations:
-        raise MacroError("未安装 xlwings：pip install 'xltools[excel]'（构建宏模板需要与之匹配的 xlwings）")
+        raise MacroError("未安装 xlwings：pip install 'xltools-zfxxgk[excel]'（构建宏模板需要与之匹配的 xlwings）")
     return Path(next(iter(spec.submodule_search_locations)))
 
 
@@ -44,7 +46,7 @@ def xlwings_vba_version(source: str) -> str:
 def module_sources() -> list[tuple[str, str, bool]]:
     """(module name, source text, is a class) of every module in the project, ours first."""
     folder = xlwings_folder()
-    found = [("xltools", MACRO_SOURCE.read_text(encoding="ascii"), False)]
+    found = [(VBA_MODULE, vba_module(), False)]
     for name, rel, is_class in XLWINGS_FILES:
         found.append((name, (folder / rel).read_text(encoding="utf-8"), is_class))
     return found
@@ -55,7 +57,7 @@ def build_vba_project(spec: FormatSpec) -> bytes:
     try:
         from xltools.workbook.vba_project import Module, build_project
     except ImportError:
-        raise MacroError("未安装 pyOpenVBA：pip install -e '.[test]'") from None
+        raise MacroError("未安装 pyOpenVBA：pip install -e '.[dev]'") from None
     modules = [Module(name, source, is_class) for name, source, is_class in module_sources()]
     with tempfile.TemporaryDirectory(prefix="xltools-macro-") as work:
         seed = str(Path(work) / "seed.xlsx")

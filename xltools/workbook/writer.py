@@ -17,12 +17,11 @@ from xlsxwriter.format import Format
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from xltools.checking.rules import expand
 from xltools.format.addresses import absolute, col_letters, parse_address
 from xltools.format.spec import CellSpec, FormatSpec, SheetSpec
 from xltools.reading.document import ReportDocument
 from xltools.reading.locate import PROP_TEMPLATE, PROP_VERSION
-from xltools.workbook.buttons import BUTTON_NOTE, BUTTON_SHEETS, BUTTONS, CONF_HELP, CONF_ROWS, CONF_SHEET
+from xltools.workbook.buttons import BUTTON_NOTE, BUTTON_ROLES, BUTTONS, CONF_HELP, CONF_ROWS, CONF_SHEET
 
 FIXED_CREATED = dt.datetime(2021, 9, 26)
 FONT = "宋体"
@@ -115,8 +114,8 @@ def _write_value(ws: Worksheet, cell: CellSpec, value: Any, fmt: Format) -> None
 def _cell_value(cell: CellSpec, doc: ReportDocument | None) -> Any:
     if doc is None:
         return None
-    if cell.section:
-        return doc.texts.get(cell.section)
+    if cell.type == "text":
+        return doc.texts.get(cell.id)
     if cell.type != "meta":
         return doc.values.get(cell.id)
     field = cell.id.split(".", 1)[1]
@@ -129,16 +128,15 @@ def _cell_value(cell: CellSpec, doc: ReportDocument | None) -> Any:
 
 
 def _conditional_formats(spec: FormatSpec, sheets: dict[str, Worksheet], fmt: Format) -> None:
-    """Totals turn red live (Excel, WPS, LibreOffice) when a sum_equals error rule does not hold."""
-    for rule in spec.rules:
-        if rule.kind != "sum_equals" or rule.severity != "error":
+    """Totals turn red live (Excel, WPS, LibreOffice) when a sum relation of an error rule does not hold."""
+    for relation in spec.sum_relations():
+        if relation.severity != "error":
             continue
-        for p in expand(rule):
-            left = [spec.cell(i) for i in p["left"]]
-            right = [spec.cell(i) for i in p["right"]]
-            formula = "=(" + "+".join(c.address for c in left) + ")<>(" + "+".join(c.address for c in right) + ")"
-            for c in left:
-                sheets[c.sheet].conditional_format(c.address, {"type": "formula", "criteria": formula, "format": fmt})
+        left = [spec.cell(i) for i in relation.left]
+        right = [spec.cell(i) for i in relation.right]
+        formula = "=(" + "+".join(c.address for c in left) + ")<>(" + "+".join(c.address for c in right) + ")"
+        for c in left:
+            sheets[c.sheet].conditional_format(c.address, {"type": "formula", "criteria": formula, "format": fmt})
 
 
 class MacroParts(NamedTuple):
@@ -218,7 +216,7 @@ def _add_macro_parts(wb: Workbook, sheets: dict[str, Worksheet], spec: FormatSpe
         wb.add_vba_project(io.BytesIO(macro.vba_project), is_stream=True)
     note = wb.add_format({"font_name": FONT, "font_size": 9, "font_color": "#595959"})
     for sh in spec.sheets:
-        if sh.name in BUTTON_SHEETS:
+        if sh.role in BUTTON_ROLES:
             _add_buttons(sheets[sh.name], sh, note)
     conf = wb.add_worksheet(CONF_SHEET)
     for row, (key, value) in enumerate(CONF_ROWS):
