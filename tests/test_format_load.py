@@ -15,7 +15,7 @@ from typing import Any
 
 import openpyxl
 import pytest
-from helpers import REPO, run
+from helpers import REPO, run, xltools_env
 
 from xltools.checking import rules
 from xltools.checking.rules import run_rules
@@ -197,7 +197,8 @@ def test_the_format_path_adds_a_json_and_a_toml_spec(tmp_path: Path, monkeypatch
 def test_a_shipped_format_is_loaded_from_its_json_without_the_generator() -> None:
     code = ("import sys; from xltools.format.spec import load_spec; load_spec()\n"
             "print(sorted(m for m in sys.modules if m.startswith('xltools.format.') or m == 'tomllib'))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env=xltools_env())
     loaded = out.stdout.strip()
     assert "xltools.format.build" not in loaded and "tomllib" not in loaded and "xltools.format.spec" in loaded
 

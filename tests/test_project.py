@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 import pytest
-from helpers import EXAMPLE_XLSX, REPO, run
+from helpers import EXAMPLE_XLSX, REPO, run, xltools_env
 
 COMMANDS = ["check", "new", "dump", "rules", "export", "import", "consolidate", "fill", "clear-flags"]
 FENCES = {"click": "cli/", "python_calamine": "reading/reader.py", "xlsxwriter": "workbook/writer.py",
@@ -51,7 +51,8 @@ def test_check_path_loads_no_writer_library() -> None:
             "try: main()\nexcept SystemExit: pass\n"
             "print(sorted(m for m in sys.modules if m.split('.')[0] in "
             "('openpyxl','xlsxwriter','xlwings','docx','jinja2','lxml','pdfplumber')))")
-    out = subprocess.run([sys.executable, "-c", code, str(EXAMPLE_XLSX)], capture_output=True, text=True)
+    out = subprocess.run([sys.executable, "-c", code, str(EXAMPLE_XLSX)], capture_output=True, text=True,
+                         env=xltools_env())
     assert out.stdout.strip().splitlines()[-1] == "[]"
 
 
@@ -64,5 +65,6 @@ def test_library_verbs_stay_functions_after_their_modules_are_imported() -> None
     code = ("import xltools.checking.check, xltools.publish.export, xltools.workbook.new, xltools.reading.dump\n"
             "import xltools\n"
             "print(all(callable(getattr(xltools, v)) for v in ('check', 'export', 'new', 'dump')))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env=xltools_env())
     assert out.stdout.strip() == "True"
