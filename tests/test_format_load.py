@@ -263,3 +263,21 @@ def test_the_checks_the_red_totals_and_the_fill_button_agree(tmp_path: Path) -> 
     assert set(definitions) == {c.id for c in spec.cells if c.total}
     assert definitions["T4.review.total"] == ["T4.review.upheld", "T4.review.corrected", "T4.review.other",
                                               "T4.review.pending"]
+
+
+def test_a_broken_import_block_stops_the_load_with_one_message(tmp_path: Path) -> None:
+    """The importer's older layouts are checked like rules: a misspelt row or a missing key is named at load."""
+    d = _data()
+    d["import"]["merged_rows"][0]["into"] = "r_other_othr"
+    with pytest.raises(FormatError) as info:
+        parse_spec(d, "x.json")
+    assert info.value.en == ("format spec x.json: import.merged_rows[0]: table T3 has no row 'r_other_othr' "
+                             "(did you mean 'r_other_other'?)")
+    d = _data()
+    del d["import"]["variants"][0]["note"]
+    with pytest.raises(FormatError, match="“note”应为 str"):
+        parse_spec(d, "x.json")
+    d = _data()
+    d["import"]["from_formats"] = {"old": {"cells": {"T3.r_totl.total": ["x"]}}}
+    with pytest.raises(FormatError, match="单元格“T3.r_totl.total”不存在"):
+        parse_spec(d, "x.json")

@@ -5,6 +5,7 @@ and consolidate without any code change. Mixing it with the 2021 format in one c
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -149,7 +150,8 @@ def test_revision_runs_through_every_verb_without_code_changes(revision: str, tm
     assert summed["values"]["T3.r_total.total"] == 16
 
 
-def test_mixing_format_versions_is_refused(revision: str, tmp_path: Path) -> None:
+def _two_versions(revision: str, tmp_path: Path) -> tuple[Path, Path, dict[str, Any]]:
+    """A workbook of the revision and one of the 2021 format (the example, moved to 2024)."""
     from xltools.format.spec import load_spec
 
     doc = document("甲局")
@@ -160,10 +162,32 @@ def test_mixing_format_versions_is_refused(revision: str, tmp_path: Path) -> Non
     other = tmp_path / "old.json"
     other.write_text(json.dumps(old, ensure_ascii=False), encoding="utf-8")
     assert run("new", "--from", other, "-o", tmp_path / "old.xlsx").returncode == 0
+    return mine, tmp_path / "old.xlsx", old
+
+
+def test_mixing_format_versions_is_refused(revision: str, tmp_path: Path) -> None:
+    mine, old, _ = _two_versions(revision, tmp_path)
     city = tmp_path / "city.xlsx"
-    result = run("consolidate", mine, tmp_path / "old.xlsx", "-o", city, "--unit", "某市", "--year", "2024",
-                 "--include-invalid")
+    result = run("consolidate", mine, old, "-o", city, "--unit", "某市", "--year", "2024", "--include-invalid")
     assert result.returncode == 2, result.stdout + result.stderr
     assert "不同版本的报告格式" in result.stderr
     assert REVISION in result.stderr and "gov-disclosure-2021" in result.stderr
-    assert not city.exists()
+    assert not city.exists() and not (tmp_path / "city-汇总情况.html").exists()
+
+
+def test_a_declared_mapping_lets_the_older_version_be_added_up(revision: str, tmp_path: Path) -> None:
+    """The revision declares that a 2021 cell means the cell of the same id (the new row has no 2021 cell)."""
+    spec_file = Path(os.environ["XLTOOLS_FORMAT_PATH"]) / (REVISION.replace("-", "_") + ".toml")
+    spec_file.write_text(spec_file.read_text(encoding="utf-8")
+                         + '\n[import.from_formats."gov-disclosure-2021"]\nby_id = true\n', encoding="utf-8")
+    mine, old, old_doc = _two_versions(revision, tmp_path)
+    city = tmp_path / "city.xlsx"
+    result = run("consolidate", mine, old, "-o", city, "--unit", "某市", "--year", "2024", "--include-invalid")
+    assert result.returncode in (0, 1), result.stdout + result.stderr
+    summed = json.loads(run("dump", city).stdout)
+    assert summed["format"] == revision
+    old_values = old_doc["values"]
+    assert summed["values"]["T3.new_received.total"] == 10 + old_values["T3.new_received.total"]
+    assert summed["values"]["T3.r_other_transferred.total"] == 3  # only the revision has this row
+    assert summed["values"]["T2.administrative_licensing.decisions"] == \
+        old_values["T2.administrative_licensing.decisions"]

@@ -6,11 +6,11 @@ Every kind is a pure function of the values, with the declared keyword parameter
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from xltools.format.findings import CellRef, Finding, FindingFactory
 from xltools.format.rulekinds import BUILTIN, Level, Number, NumberCellId, TextCellId, implementation_problem
-from xltools.format.spec import FormatSpec, RuleSpec
+from xltools.format.spec import FormatSpec
 from xltools.reading.values import Values
 
 Check = Callable[..., Iterator[Finding]]
@@ -122,11 +122,6 @@ def zero_for_levels(ctx: Context, *, cell: NumberCellId, levels: list[Level]) ->
     level = ctx.values.meta.get("level")
     if value and level in levels:
         yield ctx.finding.make((ctx.ref(cell),), expected=0, actual=value, level=level)
-
-
-def expand(rule: RuleSpec) -> Iterator[dict[str, Any]]:
-    """The rule's parameters once per ``for_each`` combination (expanded and checked when the spec loaded)."""
-    return iter(rule.expanded)
 
 
 def run_rules(spec: FormatSpec, values: Values) -> list[Finding]:

@@ -46,16 +46,24 @@ class Consolidation(NamedTuple):
 def sum_values(units: Sequence[UnitResult], spec: FormatSpec) -> dict[str, Number | None]:
     """Cell-by-cell sums by cell id (blank cells count 0); the fee in 万元 is summed exactly and kept to 6
     decimals. Raises FormatMismatch for units of a format ``spec`` cannot read."""
-    target_format([*units, UnitResult("", format_id=spec.id)])  # refuses what cannot be added up
-    columns = [values_in(u, spec) for u in units]
+    cells = spec.number_cells
+    counts: list[int] = [0] * len(cells)
+    amounts: dict[int, list[float]] = {i: [] for i, c in enumerate(cells) if c.type == "amount"}
+    for u in units:
+        for i, value in enumerate(values_in(u, spec)):
+            if value is None:
+                continue
+            if i in amounts:
+                amounts[i].append(value)
+            else:
+                counts[i] += int(value)
     out: dict[str, Number | None] = {}
-    for cell in spec.number_cells:
-        parts = [v[cell.id] or 0 for v in columns]
-        if cell.type == "amount":
-            total = round(math.fsum(parts), 6)
+    for i, cell in enumerate(cells):
+        if i in amounts:
+            total = round(math.fsum(amounts[i]), 6)
             out[cell.id] = int(total) if float(total).is_integer() else total
         else:
-            out[cell.id] = int(sum(parts))
+            out[cell.id] = counts[i]
     return out
 
 

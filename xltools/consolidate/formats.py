@@ -55,16 +55,21 @@ def target_format(units: Sequence[UnitResult]) -> FormatSpec:
         "(docs/format.md).")
 
 
-def values_in(unit: UnitResult, spec: FormatSpec) -> dict[str, Number | None]:
-    """The unit's numbers as cells of ``spec`` (None: blank or invalid in the unit, or not in its format)."""
+def values_in(unit: UnitResult, spec: FormatSpec) -> Sequence[Number | None]:
+    """The unit's numbers for the cells of ``spec``, in the order of ``spec.number_cells`` (None: blank or invalid
+    in the unit, or not in its format). A unit of ``spec`` itself is read by cell id through its own format, which
+    is ``spec``, so its stored numbers are returned as they are (no copy: 100,000 units are summed this way).
+    Raises FormatMismatch when the unit is of another format that ``spec`` does not declare how to read."""
     if unit.format_id == spec.id:
-        return {c.id: unit.value(c.id) for c in spec.number_cells}
-    mapping = _mapping(spec, unit.format_id) or {}
+        return unit.values
+    mapping = _mapping(spec, unit.format_id)
+    if mapping is None:
+        raise FormatMismatch(f"{unit.file} 使用报告格式 {unit.format_id}，不能按 {spec.id} 汇总",
+                             f"{unit.file} uses format {unit.format_id}, which cannot be added up as {spec.id}")
     explicit: dict[str, list[str]] = mapping.get("cells", {})
-    out: dict[str, Number | None] = {}
+    out: list[Number | None] = []
     for cell in spec.number_cells:
         sources = explicit.get(cell.id) or ([cell.id] if mapping.get("by_id") else [])
-        parts = [unit.value(s) for s in sources]
-        known = [p for p in parts if p is not None]
-        out[cell.id] = sum(known) if known else None
+        known = [v for s in sources if (v := unit.value(s)) is not None]
+        out.append(sum(known) if known else None)
     return out

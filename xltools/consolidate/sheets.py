@@ -21,9 +21,7 @@ DETAIL_FIXED = ["单位", "层级", "代码", "文件", "校验结果", "错误"
 
 def _detail_rows(units: Sequence[UnitResult], spec: FormatSpec) -> Iterator[list[Any]]:
     for u in units:
-        values = values_in(u, spec)
-        yield [u.unit or "", u.level, u.code, u.file, CHECK_ZH[u.status], u.errors, u.warnings,
-               *(values[c.id] for c in spec.number_cells)]
+        yield [u.unit or "", u.level, u.code, u.file, CHECK_ZH[u.status], u.errors, u.warnings, *values_in(u, spec)]
 
 
 def data_sheets(spec: FormatSpec, entries: Sequence[Entry]) -> list[DataSheet]:

@@ -41,6 +41,7 @@ class CellSpec(NamedTuple):
     total: bool = False
     merge: str | None = None
     section: str | None = None
+    col_qualified: bool = False  # the column leaf alone is ambiguous on its sheet (表四): messages add its group
 
     @property
     def name(self) -> str:
@@ -60,10 +61,11 @@ class CellSpec(NamedTuple):
 
     @property
     def col_label(self) -> str:
-        """The column label shown in messages (T4 leaves are ambiguous, so they carry their group)."""
+        """The column label shown in messages; where the row and column leaf alone would name several cells (表四's
+        groups repeat the same columns), the column carries its group."""
         if not self.col:
             return ""
-        if len(self.col) >= 2 and self.col[-2] in ("行政复议", "未经复议直接起诉", "复议后起诉"):
+        if self.col_qualified and len(self.col) >= 2:
             return f"{self.col[-2]}·{self.col[-1]}"
         return self.col[-1]
 
@@ -194,6 +196,17 @@ def _cell(d: dict[str, Any]) -> CellSpec:
     )
 
 
+def _qualify(cells: tuple[CellSpec, ...]) -> tuple[CellSpec, ...]:
+    """Mark the cells whose (sheet, row label, column leaf) is shared with another cell."""
+    seen: dict[tuple[str, str, str], int] = {}
+    for c in cells:
+        if c.col:
+            key = (c.sheet, c.row_label, c.col[-1])
+            seen[key] = seen.get(key, 0) + 1
+    return tuple(c._replace(col_qualified=True) if c.col and seen[(c.sheet, c.row_label, c.col[-1])] > 1 else c
+                 for c in cells)
+
+
 def _sheet(d: dict[str, Any]) -> SheetSpec:
     return SheetSpec(
         name=d["name"], role=d["role"], landscape=d["landscape"], widths=dict(d["widths"]),
@@ -216,7 +229,7 @@ def parse_spec(data: dict[str, Any], source: str = "<data>") -> FormatSpec:
     ``source`` at the first problem)."""
     expanded = validate(data, source)
     try:
-        cells = tuple(_cell(c) for c in data["cells"])
+        cells = _qualify(tuple(_cell(c) for c in data["cells"]))
         rules = tuple(
             RuleSpec(
                 id=r["id"], severity=r["severity"], kind=r["kind"], summary=r["summary"], message=r["message"],

@@ -73,6 +73,51 @@ def _sections(data: dict[str, Any], cells: dict[str, str], source: str) -> None:
             raise fail(source, *where, "keywords 应为文字列表", "keywords must be a list of strings")
 
 
+IMPORT_KEYS: dict[str, dict[str, type]] = {  # [[import.<list>]] entries: required keys and their types
+    "variants": {"table": str, "detect": str, "note": str, "keep_rows": list, "width": int},
+    "merged_rows": {"table": str, "detect": str, "note": str, "rows": list, "into": str, "label": str},
+}
+
+
+def _import_block(block: dict[str, Any], data: dict[str, Any], cells: dict[str, str], source: str) -> None:
+    """The importer's older layouts and the declared mappings from other format versions."""
+    import re
+
+    for name, keys in IMPORT_KEYS.items():
+        for i, entry in enumerate(block.get(name, [])):
+            where = (f"import.{name} 第 {i + 1} 项", f"import.{name}[{i}]")
+            if not isinstance(entry, dict):
+                raise fail(source, *where, "应为表", "must be a table")
+            for key, tp in keys.items():
+                if not isinstance(entry.get(key), tp):
+                    raise fail(source, *where, f"“{key}”应为 {tp.__name__}", f"{key!r} must be a {tp.__name__}")
+            if entry["table"] not in data["tables"]:
+                raise fail(source, *where, f"表格“{entry['table']}”不存在", f"no table {entry['table']!r}")
+            for key in ("detect", "unless"):
+                try:
+                    re.compile(entry.get(key, ""))
+                except re.error as exc:
+                    raise fail(source, *where, f"“{key}”不是有效的正则表达式（{exc}）",
+                               f"{key!r} is not a valid regular expression ({exc})") from None
+            rows = [*entry.get("keep_rows", []), *entry.get("rows", []), *([entry["into"]] if "into" in entry else [])]
+            prefix = entry["table"] + "."
+            known = {c.split(".")[1] for c in cells if c.startswith(prefix) and c.count(".") == 2}
+            for row in rows:
+                if row not in known:
+                    zh, en = did_you_mean(str(row), known)
+                    raise fail(source, *where, f"表格 {entry['table']} 没有“{row}”行{zh}",
+                               f"table {entry['table']} has no row {row!r}{en}")
+    from_formats: dict[str, Any] = block.get("from_formats", {})
+    for other, mapping in from_formats.items():
+        where = (f"import.from_formats.{other}", f"import.from_formats.{other}")
+        if not isinstance(mapping, dict) or not isinstance(mapping.get("by_id", False), bool):
+            raise fail(source, *where, "应为表，by_id 为 true/false", "must be a table with by_id true/false")
+        for target, sources in mapping.get("cells", {}).items():
+            _cells_exist([target], cells, source, where, ("count", "amount"))
+            if not isinstance(sources, list) or not all(isinstance(s, str) for s in sources):
+                raise fail(source, *where, f"“{target}”应对应单元格编号列表", f"{target!r} must map to a list of ids")
+
+
 def validate(data: Any, source: str) -> dict[str, list[dict[str, Any]]]:
     """Check a spec document; returns every rule's expanded parameters by rule id. Raises FormatError."""
     if not isinstance(data, dict):
@@ -100,6 +145,7 @@ def validate(data: Any, source: str) -> dict[str, list[dict[str, Any]]]:
     for block in ("import", "overview"):
         if not isinstance(data.get(block, {}), dict):
             raise fail(source, block, block, "应为表", "must be a table")
+    _import_block(data.get("import", {}), data, cells, source)
     scope = Scope(cells, levels)
     seen: set[str] = set()
     expanded: dict[str, list[dict[str, Any]]] = {}
