@@ -105,6 +105,9 @@ def test_revision_runs_through_every_verb_without_code_changes(revision: str, tm
     ws = openpyxl.load_workbook(book)["表三"]
     assert (ws["C28"].value, ws["D28"].value) == (NEW_ROW, 3)
     assert (ws["B29"].value, ws["D29"].value) == ("（七）总计", 8)
+    body = openpyxl.load_workbook(book)["正文"]
+    texts = [c.value for row in body.iter_rows() for c in row if c.value]
+    assert texts.index(NEW_ITEM) + 1 == texts.index(PROPOSALS)  # the item's heading, its yellow cell below
 
     # check: the new row counts in the results sum; the new required item is checked
     wrong = document("乙局", texts={**doc["texts"], "S6.proposals": ""})
@@ -130,6 +133,7 @@ def test_revision_runs_through_every_verb_without_code_changes(revision: str, tm
     assert result.returncode == 0, result.stderr
     html = page.read_text(encoding="utf-8")
     assert NEW_ROW in html and PROPOSALS in html
+    assert html.index("本年度未收取信息处理费") < html.index(NEW_ITEM) < html.index(PROPOSALS)
 
     # import: the exported page comes back with every number in place
     back = tmp_path / "back.xlsx"

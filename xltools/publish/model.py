@@ -155,7 +155,11 @@ def report_content(spec: FormatSpec, doc: ReportDocument) -> ReportContent:
             grid = table_grid(spec, sheets[section.table], dict(doc.values))
             blocks.append(Block(section.id, section.title, table=grid))
         else:
-            cells = [c.id for c in spec.cells if c.type == "text" and c.section == section.id]
-            text = "\n".join(doc.texts[c] for c in cells if doc.texts.get(c))
+            parts = []  # a section's further text cells (a province's required items) under their own headings
+            for i, cell_id in enumerate(section.cells):
+                if doc.texts.get(cell_id):
+                    heading = spec.cell(cell_id).row[0] if i else ""
+                    parts.append(f"{heading}\n{doc.texts[cell_id]}" if heading else doc.texts[cell_id])
+            text = "\n".join(parts)
             blocks.append(Block(section.id, section.title, split_paragraphs(text)))
     return ReportContent(title, lines, unit, doc.year, date_text(doc.meta.get("date")), tuple(blocks))

@@ -95,9 +95,8 @@ def parse_document(data: Any) -> tuple[FormatSpec, ReportDocument]:
             problems.append(f"meta.date 必须是 YYYY-MM-DD 格式的日期，实际是“{meta['date']}”")
     if isinstance(meta.get("level"), str) and meta["level"] not in spec.levels:
         problems.append(f"meta.level 必须是以下之一：{'、'.join(spec.levels)}")
-    text_ids = [c.id for c in spec.cells if c.type == "text"]
-    first_cell = {s.id: ids[0] for s in spec.text_sections if (ids := [c for c in text_ids
-                                                                        if spec.cell(c).section == s.id])}
+    text_ids = [c for s in spec.text_sections for c in s.cells]
+    first_cell = {s.id: s.cells[0] for s in spec.text_sections if s.cells}
     texts = data.get("texts") or {}
     if not isinstance(texts, dict):
         problems.append("texts 必须是对象")
@@ -126,6 +125,6 @@ def document_from_values(spec: FormatSpec, values: Values) -> ReportDocument:
     unit = values.meta.get("unit")
     year = values.meta.get("year")
     nums: dict[str, Number | None] = {c.id: values.numbers[c.id] for c in spec.number_cells if c.id in values.numbers}
-    texts = {c.id: values.texts[c.id] for c in spec.cells if c.type == "text" and c.id in values.texts}
+    texts = {c: values.texts[c] for s in spec.text_sections for c in s.cells if c in values.texts}
     return ReportDocument(spec.id, unit if isinstance(unit, str) else None, year if isinstance(year, int) else None,
                           meta, nums, texts)
