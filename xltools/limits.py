@@ -13,7 +13,7 @@ import dataclasses
 import os
 from functools import cache
 
-from xltools.errors import XltoolsError
+from xltools.errors import ReadError, XltoolsError
 
 ENV = "XLTOOLS_LIMITS"
 
@@ -49,12 +49,16 @@ class Limits:
         return int(self.total_mb * 1024 * 1024)
 
 
-class LimitError(XltoolsError):
-    """An input breaks a limit (exit code 2), or ``XLTOOLS_LIMITS`` itself is malformed."""
+class LimitError(ReadError):
+    """An input breaks a limit: it cannot be read (exit code 2; inside a batch, 无法读取 with this reason)."""
+
+
+class LimitsSettingError(XltoolsError):
+    """``XLTOOLS_LIMITS`` itself is malformed (exit code 2)."""
 
 
 def parse_limits(text: str) -> Limits:
-    """``"file_mb=100, seconds=120"`` -> Limits (unnamed limits keep their defaults). Raises LimitError."""
+    """``"file_mb=100, seconds=120"`` -> Limits (unnamed limits keep their defaults). Raises LimitsSettingError."""
     fields = {f.name: f.type for f in dataclasses.fields(Limits)}
     values: dict[str, float | int] = {}
     for item in filter(None, (part.strip() for part in text.replace(";", ",").split(","))):
@@ -62,14 +66,14 @@ def parse_limits(text: str) -> Limits:
         name = name.strip()
         if not sep or name not in fields:
             known = "、".join(fields)
-            raise LimitError(f"{ENV} 中的“{item}”无法识别：应为 名称=数值，名称是 {known} 之一",
+            raise LimitsSettingError(f"{ENV} 中的“{item}”无法识别：应为 名称=数值，名称是 {known} 之一",
                              f"{ENV}: cannot use “{item}”: expected name=value with a name out of {known}")
         try:
             number: float | int = int(raw) if fields[name] == "int" else float(raw)
         except ValueError:
             number = -1
         if not number > 0 or number != number or number == float("inf"):
-            raise LimitError(f"{ENV} 中 {name} 的值“{raw.strip()}”不是正数",
+            raise LimitsSettingError(f"{ENV} 中 {name} 的值“{raw.strip()}”不是正数",
                              f"{ENV}: the value of {name} “{raw.strip()}” is not a positive number")
         values[name] = number
     return Limits(**values)  # type: ignore[arg-type]
@@ -81,7 +85,7 @@ def _from_env(text: str) -> Limits:
 
 
 def limits() -> Limits:
-    """The limits in force: the defaults, changed by ``XLTOOLS_LIMITS``. Raises LimitError when it is malformed."""
+    """The limits in force: the defaults changed by ``XLTOOLS_LIMITS``. Raises LimitsSettingError if malformed."""
     return _from_env(os.environ.get(ENV, ""))
 
 
