@@ -12,7 +12,7 @@ from helpers import REPO
 PACKAGE = REPO / "xltools"
 # Lower layers never import higher ones. Peers on one layer may import each other one way only (no cycles).
 LAYERS = {
-    "errors": 0, "atomic": 0, "limits": 0, "textsafe": 0, "format": 0,
+    "errors": 0, "atomic": 0, "limits": 0, "textsafe": 0, "safexml": 0, "format": 0,
     "reading": 1,
     "checking": 2,
     "publish": 3, "workbook": 4, "extract": 5, "consolidate": 5,

@@ -75,6 +75,14 @@ def _drop_name(name: str) -> Callable[[openpyxl.Workbook], None]:
     return edit
 
 
+def _set_escaped(sheet: str, address: str, text: str) -> Callable[[openpyxl.Workbook], None]:
+    """Text as Excel stores a control character (_x000B_): openpyxl refuses the character itself."""
+    def edit(wb: openpyxl.Workbook) -> None:
+        cell = wb[sheet][address]
+        cell._value, cell.data_type = text, "s"
+    return edit
+
+
 BOOK_CASES: dict[str, tuple[Callable[[openpyxl.Workbook], None], str]] = {
     "VALUE_PLACEHOLDER": (_set("表三", "E9", "/"), "表三!E9"),
     "VALUE_NUMERIC_TEXT": (_set("表三", "D5", "３００１"), "表三!D5"),
@@ -83,6 +91,10 @@ BOOK_CASES: dict[str, tuple[Callable[[openpyxl.Workbook], None], str]] = {
     "LAYOUT_SHEET_MISSING": (lambda wb: wb.remove(wb["表四"]), "表四"),
     "LAYOUT_LABEL_MISMATCH": (lambda wb: wb["表三"].insert_rows(10), "表三!D10"),
     "LAYOUT_NAME_MOVED": (_drop_name("T4_review_upheld"), "表四!A5"),
+    "VALUE_INVALID_NUMBER": (_set("表三", "D5", "9" * 5000), "表三!D5"),
+    "TEXT_CONTROL_CHARS": (_set_escaped("正文", "A2", "第一段_x000B_第二段"), "正文!A2"),
+    "LAYOUT_MERGED_INPUT": (lambda wb: wb["表三"].merge_cells("D5:E5"), "表三!E5"),
+    "LAYOUT_STRAY_CELLS": (_set("表三", "AZ1048576", 7), "表三"),
 }
 
 

@@ -85,3 +85,49 @@ def test_dates_in_the_usual_spellings(text: str) -> None:
 def test_year_before_the_format_is_refused() -> None:
     assert rules_at(book(meta__year=2019), "meta.year") == ["META_INVALID"]
     assert rules_at(book(meta__year="2024年"), "meta.year") == []
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), -float("inf"), 1.7e308, 10**20, 1e15, "9" * 5000,
+                                   "1" * 31, "1234567890123456", "0.1234567890123456", "１" * 16])
+def test_numbers_excel_cannot_hold_are_invalid(value: Any) -> None:
+    """Before: "9" * 5000 crashed (int() refuses more than 4300 digits); NaN and INF reached the arithmetic."""
+    report = check_raw(book(**{FEE: value}), today=dt.date(2025, 3, 1))
+    assert [f.rule for f in report.findings if f.cells and f.cells[0].id == FEE] == ["VALUE_INVALID_NUMBER"]
+    assert report.values is not None and FEE in report.values.invalid and FEE not in report.values.numbers
+    assert len(next(f for f in report.findings if f.rule == "VALUE_INVALID_NUMBER").message["zh"]) < 120
+
+
+@pytest.mark.parametrize("value", [123456789012345, "123456789012345", 99999999999999.9, "0.000001"])
+def test_fifteen_significant_digits_are_fine(value: Any) -> None:
+    assert "VALUE_INVALID_NUMBER" not in rules_at(book(**{FEE: value}), FEE)
+
+
+@pytest.mark.parametrize(("value", "shown"), [(12.3456789, "12.3456789"), ("12.3456789", "12.3456789"),
+                                              (1e-07, "0.0000001")])
+def test_too_precise_shows_what_was_typed(value: Any, shown: str) -> None:
+    report = check_raw(book(**{FEE: value}), today=dt.date(2025, 3, 1))
+    finding = next(f for f in report.findings if f.rule == "VALUE_TOO_PRECISE")
+    assert shown in finding.message["zh"] and finding.actual == shown
+
+
+@pytest.mark.parametrize("value", ["2" * 5000, float("inf"), float("nan"), "２０２４" + "0" * 5000])
+def test_meta_fields_do_not_crash_on_huge_or_invalid_numbers(value: Any) -> None:
+    assert rules_at(book(meta__year=value), "meta.year") == ["META_INVALID"]
+
+
+def test_template_version_of_any_length() -> None:
+    from xltools.reading.locate import spec_of
+
+    assert spec_of({"xltools.template_version": "9" * 5000})[1] is None
+    assert spec_of({"xltools.template_version": "²"})[1] is None
+    assert spec_of({"xltools.template_version": "3"})[1] == 3
+
+
+def test_control_characters_are_a_warning_and_the_text_is_kept() -> None:
+    report = check_raw(book(S1__text="第一段\x0b第二段\x0b第三段", meta__unit="某\x01局"), today=dt.date(2025, 3, 1))
+    found = {f.cells[0].id: f for f in report.findings if f.rule == "TEXT_CONTROL_CHARS"}
+    assert sorted(found) == ["S1.text", "meta.unit"]
+    assert (found["S1.text"].actual, found["S1.text"].expected, found["S1.text"].severity) == (
+        2, "手动换行符 U+000B", "warning")
+    assert report.values is not None and report.values.texts["S1.text"] == "第一段\x0b第二段\x0b第三段"
+    assert report.values.meta["unit"] == "某\x01局"

@@ -35,6 +35,7 @@ class Limits:
     json_depth: int = 64  # nesting of a JSON report document
     number_digits: int = 30  # digits of a number typed as text
     seconds: float = 60  # wall time for one file in a batch (check DIR, consolidate)
+    edit_cells: int = 300_000  # cells stored in a workbook that fill, check --annotate or clear-flags may open
 
     @property
     def file_bytes(self) -> int:

@@ -11,7 +11,9 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
+from xltools.format.addresses import to_address
 from xltools.format.spec import CellSpec
+from xltools.limits import ENV, LimitError, limits
 
 _DIGIT_COMMA = re.compile(r"(\d)、")
 _SPACE = re.compile(r"\s+")
@@ -34,18 +36,46 @@ _EMPTY: set[str] = set()
 
 
 class Grid:
-    """A sheet's values (absolute, zero-based) with merged ranges resolved to their top-left value."""
+    """A sheet's values (absolute, zero-based) with merged ranges resolved to their top-left value.
 
-    def __init__(self, rows: Sequence[Sequence[Any]], merges: Sequence[tuple[tuple[int, int], tuple[int, int]]]):
+    Together the merged ranges may cover at most ``limits().merged_cells`` cells, else LimitError (a merge like
+    K40:XFD1048576 is refused), and each is clipped to ``bound`` (rows, columns; default: the extent of ``rows``)
+    before its cells are resolved."""
+
+    def __init__(self, rows: Sequence[Sequence[Any]], merges: Sequence[tuple[tuple[int, int], tuple[int, int]]],
+                 bound: tuple[int, int] | None = None, sheet: str = ""):
         self.rows = rows
         self._origin: dict[tuple[int, int], tuple[int, int]] = {}
+        self._ends: dict[tuple[int, int], tuple[int, int]] = {}
+        n_rows, n_cols = bound or (len(rows), max(map(len, rows), default=0))
+        limit, covered = limits().merged_cells, 0
         for (r0, c0), (r1, c1) in merges:
+            covered += max(r1 - r0 + 1, 0) * max(c1 - c0 + 1, 0)  # as merged, before clipping
+            r1, c1 = min(r1, n_rows - 1), min(c1, n_cols - 1)
+            if covered > limit:
+                where = f"工作表“{sheet}”" if sheet else "工作表"
+                raise LimitError(
+                    f"{where}中合并单元格太多（合并区域共覆盖超过 {limit} 个单元格）：请取消表格以外的合并单元格后"
+                    f"再试（上限可由 {ENV}=merged_cells=… 调整）",
+                    f"the merged ranges of sheet {sheet} cover more than {limit} cells (see {ENV})")
+            if r1 < r0 or c1 < c0 or (r0, c0) in self._ends:
+                continue
+            self._ends[(r0, c0)] = (r1, c1)
             for r in range(r0, r1 + 1):
                 for c in range(c0, c1 + 1):
-                    self._origin[(r, c)] = (r0, c0)
+                    self._origin.setdefault((r, c), (r0, c0))
         self._row_labels: dict[int, set[str]] = {}
         self._col_labels: dict[int, set[str]] = {}
         self._indexed = False
+
+    def merged_into(self, row: int, col: int) -> str | None:
+        """The merged range ("E5:F5") that hides this cell's own value (the cell lies under it and is not its
+        top-left cell); None otherwise."""
+        origin = self._origin.get((row, col))
+        if origin is None or origin == (row, col):
+            return None
+        end = self._ends[origin]
+        return f"{to_address(*origin)}:{to_address(*end)}"
 
     def raw(self, row: int, col: int) -> Any:
         if 0 <= row < len(self.rows) and 0 <= col < len(self.rows[row]):

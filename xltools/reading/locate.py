@@ -5,6 +5,7 @@ Shared by every reader (files, live Excel), so a workbook is read the same way w
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -12,11 +13,13 @@ from xltools.errors import ReadError
 from xltools.format.addresses import parse_address
 from xltools.format.findings import CellRef, Finding, FindingFactory
 from xltools.format.spec import DEFAULT_FORMAT, FormatSpec, load_spec
+from xltools.limits import limits
 from xltools.reading.labels import Grid, check_labels
 from xltools.reading.rawbook import RawBook, RawCell
 
 PROP_TEMPLATE = "xltools.template"
 PROP_VERSION = "xltools.template_version"
+_VERSION = re.compile(r"[0-9]{1,9}")
 
 
 def spec_of(properties: dict[str, str]) -> tuple[FormatSpec, int | None]:
@@ -26,8 +29,43 @@ def spec_of(properties: dict[str, str]) -> tuple[FormatSpec, int | None]:
         spec = load_spec(format_id)
     except KeyError:
         raise ReadError(f"工作簿使用未知的报告格式“{format_id}”，请升级 xltools") from None
-    version = properties.get(PROP_VERSION)
-    return spec, int(version) if version and version.isdigit() else None
+    version = properties.get(PROP_VERSION) or ""
+    return spec, int(version) if _VERSION.fullmatch(version) else None
+
+
+def sheet_bounds(spec: FormatSpec) -> dict[str, tuple[int, int]]:
+    """(rows, columns) read of each sheet of the format: as far as its cells, labels and print area reach, plus
+    ``limits().margin_rows`` / ``margin_cols`` (to see a shifted table). Content beyond is never read."""
+    margin = limits()
+    key = (spec.id, spec.template_version, margin.margin_rows, margin.margin_cols)
+    if key not in _BOUNDS:
+        _BOUNDS[key] = {sheet: (rows + margin.margin_rows, cols + margin.margin_cols)
+                        for sheet, (rows, cols) in _reach(spec).items()}
+    return _BOUNDS[key]
+
+
+_BOUNDS: dict[tuple[str, int, int, int], dict[str, tuple[int, int]]] = {}
+
+
+def _reach(spec: FormatSpec) -> dict[str, tuple[int, int]]:
+    """How far each sheet's cells, labels and print area reach (rows, columns)."""
+    reach: dict[str, tuple[int, int]] = {}
+
+    def extend(sheet: str, ref: str | None) -> None:
+        for address in (ref or "").replace("$", "").split(":"):
+            if address:
+                row, col = parse_address(address)
+                rows, cols = reach.get(sheet, (0, 0))
+                reach[sheet] = max(rows, row + 1), max(cols, col + 1)
+
+    for cell in spec.cells:
+        extend(cell.sheet, cell.address)
+        extend(cell.sheet, cell.merge)
+    for sheet in spec.sheets:
+        extend(sheet.name, sheet.print_area)
+        for box in sheet.boxes:
+            extend(sheet.name, box.range)
+    return reach
 
 
 def locate_cells(source: str, spec: FormatSpec, version: int | None, names: dict[str, tuple[str, str]],
@@ -40,6 +78,7 @@ def locate_cells(source: str, spec: FormatSpec, version: int | None, names: dict
     missing_sheets: set[str] = set()
     moved = FindingFactory(spec.rule("LAYOUT_NAME_MOVED"))
     mismatch = FindingFactory(spec.rule("LAYOUT_LABEL_MISMATCH"))
+    merged = FindingFactory(spec.rule("LAYOUT_MERGED_INPUT"))
     blanks: dict[str, list[tuple[str, str]]] = {}
     for cell in spec.cells:
         sheet, address = cell.sheet, cell.address
@@ -57,6 +96,11 @@ def locate_cells(source: str, spec: FormatSpec, version: int | None, names: dict
         if bad:
             findings.append(mismatch.make((CellRef(cell.id, sheet, address, cell.row_label, cell.col_label),),
                                           expected=bad[0], actual=bad[1]))
+            continue
+        hidden_by = grid.merged_into(row, col)
+        if hidden_by:  # its own value is hidden under the merged range: not read
+            findings.append(merged.make((CellRef(cell.id, sheet, address, cell.row_label, cell.col_label),),
+                                        actual=hidden_by))
             continue
         value: Any = grid.raw(row, col)
         if value == "":

@@ -2,19 +2,25 @@
 
 Value semantics: blank and "/", "-", "—", "无" are not numbers (reported, taken as 0 in the arithmetic checks);
 numeric text ("12", full-width "１２", " 12 ") is read with a warning; other text, negatives and fractions in count
-cells are errors at that cell and the cell is left out of the arithmetic.
+cells are errors at that cell and the cell is left out of the arithmetic. So are numbers Excel cannot hold (NaN,
+infinity, more than 15 significant digits): numeric text longer than ``limits().number_digits`` digits is never
+converted at all. Text holding control characters is read as it is, with a warning at the cell.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 import unicodedata
+from decimal import Decimal
 from typing import Any, NamedTuple
 
 from xltools.format.findings import CellRef, Finding, FindingFactory, Number, fmt_number
 from xltools.format.spec import CellSpec, FormatSpec
+from xltools.limits import limits
 from xltools.reading.rawbook import RawBook, RawCell
+from xltools.textsafe import control_chars, describe
 
 PLACEHOLDERS = frozenset({"/", "-", "—", "——", "–", "无", "\\", "－", "／", "空"})
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
@@ -22,6 +28,8 @@ _DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*�
 _YEAR = re.compile(r"^(\d{4})\s*年?(度)?$")
 _CODE = re.compile(r"^([0-9A-HJ-NPQRTUWXY]{18}|\d{6})$")
 EXCEL_EPOCH = dt.date(1899, 12, 30)
+EXCEL_DIGITS = 15  # Excel keeps 15 significant digits: a number with more is not the number the clerk typed
+_TOO_LARGE = 10 ** EXCEL_DIGITS
 
 
 class Values(NamedTuple):
@@ -45,6 +53,8 @@ class Values(NamedTuple):
 
 def _clean_number(x: float | int, cell: CellSpec) -> tuple[Number, str | None]:
     """Normalise a numeric value and return the rule it breaks, if any."""
+    if not math.isfinite(x) or abs(x) >= _TOO_LARGE:
+        return x, "VALUE_INVALID_NUMBER"
     value: Number = int(x) if isinstance(x, float) and x.is_integer() else x
     if value < 0:
         return value, "VALUE_NEGATIVE"
@@ -63,12 +73,50 @@ def decimals(x: float) -> int:
     return max(0, places - int(exp)) if exp else places
 
 
-def parse_number_text(text: str) -> float | int | None:
-    """'１２' / ' 12 ' / '1,234' / '12.50' -> number; None when it is not a plain number."""
+def number_text(text: str) -> str | None:
+    """'１２' / ' 12 ' / '1,234' / '12.50' -> the plain number text ('12', '1234', '12.50'); None when it is not a
+    plain number."""
     s = unicodedata.normalize("NFKC", text).strip().replace(",", "").replace(" ", "")
-    if not _NUMBER.match(s):
+    return s if _NUMBER.match(s) else None
+
+
+def number_text_valid(s: str) -> bool:
+    """Whether plain number text (from ``number_text``) is a number Excel can hold: at most
+    ``limits().number_digits`` digits (checked before any conversion) and at most 15 significant digits."""
+    if len(s) > limits().number_digits + 2:  # sign and point
+        return False
+    whole, _, fraction = s.lstrip("+-").partition(".")
+    significant = (whole + fraction.rstrip("0")).lstrip("0")
+    return len(whole.lstrip("0")) <= EXCEL_DIGITS and len(significant) <= EXCEL_DIGITS
+
+
+def parse_number_text(text: str) -> float | int | None:
+    """'１２' / ' 12 ' / '1,234' / '12.50' -> number; None when it is not a plain number Excel can hold."""
+    s = number_text(text)
+    if s is None or not number_text_valid(s):
         return None
     return int(s) if re.fullmatch(r"[+-]?\d+", s) else float(s)
+
+
+def typed(value: Any) -> str:
+    """A number as the clerk typed it: 12.3456789, 0.0000001 (no rounding, no exponent)."""
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, float) and math.isfinite(value):
+        return format(Decimal(repr(value)), "f")
+    return _invalid_display(value)
+
+
+def _invalid_display(value: Any) -> str:
+    """An invalid number, short enough for a message: NaN, INF, 1.8e+308, 123456789012345678901…（共 5000 位）."""
+    if isinstance(value, float):
+        return "NaN" if math.isnan(value) else ("-INF" if value < 0 else "INF") if math.isinf(value) else \
+            f"{value:.15g}"
+    text = value.strip() if isinstance(value, str) else repr(value)
+    if len(text) > 40:
+        digits = sum(ch.isdigit() for ch in text)
+        return f"{text[:24]}…（共 {digits} 位数字）"
+    return text
 
 
 def _display(value: Any) -> str:
@@ -102,27 +150,38 @@ class _Parser:
             self.blank.add(cell.id)
             self.emit("VALUE_BLANK", cell, raw, expected=0, actual=None)
             return
+        shown = v
         if isinstance(v, str):
             stripped = unicodedata.normalize("NFKC", v).strip()
             if stripped in PLACEHOLDERS or v.strip() in PLACEHOLDERS:
                 self.blank.add(cell.id)
                 self.emit("VALUE_PLACEHOLDER", cell, raw, expected=0, actual=v.strip())
                 return
-            parsed = parse_number_text(v)
-            if parsed is None:
+            text = number_text(v)
+            if text is None:
                 self.invalid.add(cell.id)
-                self.emit("VALUE_NOT_A_NUMBER", cell, raw, actual=v.strip())
+                self.emit("VALUE_NOT_A_NUMBER", cell, raw, actual=_invalid_display(v))
                 return
+            if not number_text_valid(text):
+                self.invalid.add(cell.id)
+                self.emit("VALUE_INVALID_NUMBER", cell, raw, actual=_invalid_display(v))
+                return
+            parsed = int(text) if re.fullmatch(r"[+-]?\d+", text) else float(text)
             self.emit("VALUE_NUMERIC_TEXT", cell, raw, expected=parsed, actual=v)
-            v = parsed
+            v, shown = parsed, text
         if isinstance(v, bool) or not isinstance(v, int | float):
             self.invalid.add(cell.id)
             self.emit("VALUE_NOT_A_NUMBER", cell, raw, actual=_display(v))
             return
         value, broken = _clean_number(v, cell)
+        if broken == "VALUE_INVALID_NUMBER":
+            self.invalid.add(cell.id)
+            self.emit(broken, cell, raw, actual=_invalid_display(shown))
+            return
         if broken:
             expected = {"VALUE_NEGATIVE": "≥ 0", "VALUE_NOT_INTEGER": "整数", "VALUE_TOO_PRECISE": "≤ 6 位小数"}
-            self.emit(broken, cell, raw, expected=expected[broken], actual=value)
+            actual = typed(shown) if broken == "VALUE_TOO_PRECISE" else value
+            self.emit(broken, cell, raw, expected=expected[broken], actual=actual)
             if broken != "VALUE_TOO_PRECISE":
                 self.invalid.add(cell.id)
                 return
@@ -132,6 +191,13 @@ class _Parser:
         text = _display(raw.value)
         if text:
             self.texts[cell.id] = text
+            self.control_chars(cell, raw, text)
+
+    def control_chars(self, cell: CellSpec, raw: RawCell, text: str) -> None:
+        """A warning at the cell when its text holds control characters (the text is kept as read)."""
+        found = control_chars(text)
+        if found:
+            self.emit("TEXT_CONTROL_CHARS", cell, raw, actual=len(found), expected=describe(found[0]))
 
     def meta_field(self, cell: CellSpec, raw: RawCell) -> None:
         fieldname = cell.id.split(".", 1)[1]
@@ -140,9 +206,12 @@ class _Parser:
             if cell.required:
                 self.emit("META_REQUIRED", cell, raw)
             return
+        if isinstance(v, str):
+            self.control_chars(cell, raw, v)
         parsed, expected = self._meta_value(cell.kind, v)
         if parsed is None:
-            self.emit("META_INVALID", cell, raw, expected=expected, actual=_display(v))
+            self.emit("META_INVALID", cell, raw, expected=expected, actual=_invalid_display(v) if isinstance(v, str)
+                      else _display(v))
             return
         if cell.kind == "code" and not _CODE.match(str(parsed)):
             self.emit("META_CODE_FORMAT", cell, raw, actual=parsed)

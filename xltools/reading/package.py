@@ -1,0 +1,367 @@
+"""The workbook package (the .xlsx/.xlsm zip), opened within the limits of ``xltools.limits``.
+
+Only the parts xltools reads are ever decompressed (the workbook, its relationships, the custom properties, shared
+strings, styles and the sheets the format needs; never pictures), each at most ``part_mb`` (its declared size and
+the bytes actually read), at most ``ratio`` times its compressed size and all of them together at most
+``total_mb``. XML is parsed by ``xltools.safexml``, which refuses DTDs and
+entity tricks; damaged parts raise ReadError naming the part.
+
+The sheets are handled here too: ``fits`` and ``sheet_extent`` find how far a sheet's cells reach (cheaply,
+without parsing, for the cells every spreadsheet program writes), ``trim_sheet`` drops the cells beyond a bound,
+``sheet_cells`` gives each cell where calamine puts it, and ``reader_copy`` builds the in-memory package that
+python-calamine reads: made of the bytes read here only, so it never sees a part (or a byte) these limits did not
+allow.
+"""
+
+from __future__ import annotations
+
+import io
+import posixpath
+import re
+import zipfile
+import zlib
+from collections.abc import Iterator
+from typing import NamedTuple
+from xml.etree.ElementTree import Element, ParseError
+
+from xltools import safexml
+from xltools.errors import ReadError
+from xltools.format.addresses import col_index, split_ref, to_address
+from xltools.limits import ENV, LimitError, check_file_size, limits
+
+NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+NS_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+NS_CUSTOM = "{http://schemas.openxmlformats.org/officeDocument/2006/custom-properties}"
+CONTENT_TYPES = "[Content_Types].xml"
+ROOT_RELS = "_rels/.rels"
+WORKBOOK = "xl/workbook.xml"
+WORKBOOK_RELS = "xl/_rels/workbook.xml.rels"
+CUSTOM = "docProps/custom.xml"
+SHARED_STRINGS = "xl/sharedStrings.xml"
+STYLES = "xl/styles.xml"
+RESAVE = "请用 Excel/WPS 打开后另存为 .xlsx 再试"
+RESAVE_EN = "open it in Excel/WPS, save it as .xlsx and try again"
+# What a reading error from zipfile/zlib looks like (CRC error, truncated data, unknown compression, encryption)
+_ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, RuntimeError, NotImplementedError, ValueError)
+
+
+def damaged(part: str, what: str = "无法解析", what_en: str = "cannot be parsed") -> ReadError:
+    """The error for a damaged part: what is damaged and what to do."""
+    return ReadError(f"工作簿文件已损坏（{part} {what}）：{RESAVE}", f"the workbook is damaged ({part} {what_en}): "
+                     f"{RESAVE_EN}")
+
+
+def _hostile(part: str) -> ReadError:
+    return ReadError(f"工作簿文件的 {part} 含有不允许的 XML 声明（DTD/实体），不是 Excel/WPS 保存的文件：{RESAVE}",
+                     f"{part} holds an XML declaration that is not allowed (DTD/entities): {RESAVE_EN}")
+
+
+def parse_xml(data: bytes, part: str) -> Element:
+    """A part's XML, parsed safely (no DTD, no entities); ReadError naming the part when it is damaged or hostile."""
+    try:
+        return safexml.parse(data)
+    except safexml.HostileXML:
+        raise _hostile(part) from None
+    except (ParseError, ValueError):
+        raise damaged(part) from None
+
+
+def _open_zip(path: str) -> zipfile.ZipFile:
+    try:
+        return zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, NotImplementedError):
+        with open(path, "rb") as fh:
+            head = fh.read(8)
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise ReadError("这是旧版 .xls（或加密）文件，请在 Excel/WPS 中另存为 .xlsx 后再校验",
+                        "an old .xls (or encrypted) file: save it as .xlsx in Excel/WPS first")
+    if head.startswith(b"PK"):
+        raise ReadError("工作簿文件已损坏（zip 结构不完整，可能没有下载或复制完整）：请重新获取文件，"
+                        f"或{RESAVE}", "the workbook is damaged (incomplete zip: a broken download or copy?): "
+                        f"get the file again, or {RESAVE_EN}")
+    raise ReadError("不是 Excel 工作簿（.xlsx/.xlsm）文件，或文件已损坏",
+                    "not an Excel workbook (.xlsx/.xlsm), or the file is damaged")
+
+
+class WorkbookPackage:
+    """An opened workbook package: bounded part reading, its defined names, sheets and custom properties.
+    Raises ReadError (LimitError for a broken limit) when it cannot be read."""
+
+    def __init__(self, path: str):
+        self.limits = limits()
+        check_file_size(path, "工作簿文件")
+        self.zf = _open_zip(path)
+        try:
+            self._read_workbook()
+        except BaseException:
+            self.zf.close()
+            raise
+
+    def _read_workbook(self) -> None:
+        self._infos = {i.filename: i for i in self.zf.infolist()}
+        self._lower = {name.lower(): name for name in self._infos}
+        self._parts: dict[str, bytes] = {}
+        self._total = 0
+        book = self.xml(WORKBOOK)
+        if book is None:
+            raise ReadError("文件中没有工作簿内容（xl/workbook.xml），不是 Excel 工作簿",
+                            "no workbook part (xl/workbook.xml): not an Excel workbook")
+        self.names: dict[str, tuple[str, str]] = {}
+        for dn in book.iter(f"{NS_MAIN}definedName"):
+            target = split_ref(dn.text or "")
+            if dn.get("localSheetId") is None and target:
+                self.names[dn.get("name", "")] = target
+        rels = self.xml(WORKBOOK_RELS)
+        relations = list(rels.iter(f"{NS_PKG_REL}Relationship")) if rels is not None else []
+        targets = {r.get("Id"): _resolve(r.get("Target", "")) for r in relations}
+        self.strings = {SHARED_STRINGS} | {targets[r.get("Id")] for r in relations
+                                           if r.get("Type", "").endswith("/sharedStrings")}
+        self.styles = {STYLES} | {targets[r.get("Id")] for r in relations if r.get("Type", "").endswith("/styles")}
+        self.sheet_parts: dict[str, str] = {}  # in workbook order: the first is calamine's sheet 0
+        for sh in book.iter(f"{NS_MAIN}sheet"):
+            self.sheet_parts[sh.get("name", "")] = targets.get(sh.get(f"{NS_REL}id"), "")
+        self.properties: dict[str, str] = {}
+        custom = self.xml(CUSTOM)
+        for prop in custom.iter(f"{NS_CUSTOM}property") if custom is not None else []:
+            self.properties[prop.get("name", "")] = "".join(prop.itertext()).strip()
+
+    def close(self) -> None:
+        self.zf.close()
+
+    def __enter__(self) -> WorkbookPackage:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _name(self, part: str) -> str | None:
+        return part if part in self._infos else self._lower.get(part.lower())
+
+    def read(self, part: str) -> bytes | None:
+        """A part's bytes (None when the package has no such part), within the limits."""
+        name = self._name(part)
+        if name is None:
+            return None
+        if name in self._parts:
+            return self._parts[name]
+        info, lim = self._infos[name], self.limits
+        self._check(name, info.file_size, info.compress_size)
+        try:
+            with self.zf.open(info) as fh:
+                data = fh.read(lim.part_bytes + 1)
+        except RuntimeError:  # zipfile: "File … is encrypted, password required"
+            raise ReadError(f"工作簿中的 {name} 已加密，无法读取：请提供未加密的文件（在 Excel/WPS 中取消密码后另存）",
+                            f"{name} is encrypted: provide an unencrypted file") from None
+        except _ZIP_ERRORS:
+            raise damaged(name, "数据损坏", "is corrupt") from None
+        self._check(name, len(data), info.compress_size)
+        self._total += len(data)
+        self._parts[name] = data
+        return data
+
+    def _check(self, name: str, size: int, compressed: int) -> None:
+        lim = self.limits
+        if size > lim.part_bytes:
+            raise LimitError(f"工作簿中的 {name} 解压后太大（超过 {lim.part_mb:g} MB）：这不是正常的年度报告工作簿，"
+                             f"请确认文件是否正确（上限可由 {ENV}=part_mb=… 调整）",
+                             f"{name} is too large uncompressed (over {lim.part_mb:g} MB; see {ENV})")
+        if size > lim.ratio * max(compressed, 1):
+            raise LimitError(f"工作簿中的 {name} 压缩比异常（超过 {lim.ratio:g} 倍，可能是“压缩炸弹”）：请确认文件"
+                             f"是否正确，或{RESAVE}（上限可由 {ENV}=ratio=… 调整）",
+                             f"{name} is compressed more than {lim.ratio:g} times (a zip bomb?); see {ENV}")
+        if self._total + size > lim.total_bytes:
+            raise LimitError(f"工作簿解压后的内容太大（超过 {lim.total_mb:g} MB）：这不是正常的年度报告工作簿，"
+                             f"请确认文件是否正确（上限可由 {ENV}=total_mb=… 调整）",
+                             f"the workbook is too large uncompressed (over {lim.total_mb:g} MB; see {ENV})")
+
+    def xml(self, part: str) -> Element | None:
+        """A part parsed safely (None when the package has no such part)."""
+        data = self.read(part)
+        return parse_xml(data, part) if data is not None else None
+
+    def sheet_xml(self, sheet: str) -> bytes | None:
+        """The XML of a sheet by its name (None when the workbook does not have it)."""
+        part = self.sheet_parts.get(sheet)
+        return self.read(part) if part else None
+
+    def reader_copy(self, sheets: dict[str, bytes], styles: bool = True) -> io.BytesIO:
+        """The package calamine reads: the workbook, its relationships, shared strings, styles (unless ``styles``
+        is false: then dates are read as their serial numbers) and the given sheet XML by sheet name (all read
+        within the limits), uncompressed, in memory."""
+        parts: dict[str, bytes] = {}
+        for part in (CONTENT_TYPES, ROOT_RELS, WORKBOOK, WORKBOOK_RELS, *sorted(self.strings),
+                     *(sorted(self.styles) if styles else ())):
+            data = self.read(part)
+            name = self._name(part)
+            if data is not None and name is not None:
+                parts[name] = data
+        if ROOT_RELS not in parts:
+            raise damaged(ROOT_RELS, "缺失", "is missing")
+        if not any(self._name(p) in parts for p in self.strings) and any(
+                b't="s"' in data for data in sheets.values()):
+            raise damaged(SHARED_STRINGS, "缺失", "is missing")
+        for sheet, data in sheets.items():
+            sheet_part = self._name(self.sheet_parts[sheet])
+            if sheet_part is None:
+                raise damaged(self.sheet_parts[sheet] or sheet, "缺失", "is missing")
+            parts[sheet_part] = data
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as out:
+            for name, data in parts.items():
+                out.writestr(name, data)
+        buffer.seek(0)
+        return buffer
+
+
+def _resolve(target: str) -> str:
+    """A relationship target of the workbook as a part name."""
+    return target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+
+
+# --- Sheets -----------------------------------------------------------------------------------------------------
+
+class Extent(NamedTuple):
+    """How far a sheet's content reaches: ``rows``/``cols`` are one past the farthest row/column (0 when empty);
+    ``cells`` counts the cell elements."""
+
+    rows: int
+    cols: int
+    cells: int
+
+
+# Every spreadsheet program writes a cell as <c r="B7" …>: when all cells of a sheet are written so, the farthest
+# address of any cell (empty ones too) bounds the content, found without parsing. A sheet where that reaches
+# beyond the bound, or with cells written otherwise (no r=, a prefix), takes the exact, parsing path.
+_PLAIN_CELL = re.compile(rb'<c r="([A-Z]{1,3})([1-9][0-9]{0,6})"')
+_REF = re.compile(r"([A-Z]{1,3})([1-9][0-9]{0,6})")
+_ROW = re.compile(r"[1-9][0-9]{0,6}")
+
+
+def _plain_extent(data: bytes) -> Extent | None:
+    """The extent of all cells (empty ones too) when every cell is written <c r="B7" …>; else None."""
+    body = data[data.find(b"sheetData"):data.rfind(b"sheetData")]  # cells live in <sheetData>
+    cells = _PLAIN_CELL.findall(body)
+    if len(cells) != body.count(b"<c") or b":c" in body:  # (no other element in <sheetData> starts so)
+        return None
+    if not cells:
+        return Extent(0, 0, 0)
+    letters, digits = zip(*cells, strict=True)
+    return Extent(max(map(int, digits)), max(col_index(c.decode()) for c in set(letters)) + 1, len(cells))
+
+
+def fits(data: bytes, rows: int, cols: int) -> bool:
+    """Whether every cell of a sheet lies within ``rows`` x ``cols``, found cheaply (False: it may not)."""
+    plain = _plain_extent(data)
+    return plain is not None and plain.rows <= rows and plain.cols <= cols
+
+
+def sheet_extent(data: bytes, bound: tuple[int, int] | None = None) -> Extent:
+    """How far a sheet's content reaches as calamine will see it. Within ``bound`` (rows, columns) it may count
+    empty styled cells too (a cheap upper bound); beyond it, only cells with a value, formula or inline text."""
+    plain = _plain_extent(data)
+    if plain is not None and (bound is None or (plain.rows <= bound[0] and plain.cols <= bound[1])):
+        return plain
+    rows = cols = n = 0
+    for row, col, _, has_content in sheet_cells(data):
+        n += 1
+        if has_content:
+            rows, cols = max(rows, row + 1), max(cols, col + 1)
+    return Extent(rows, cols, n)
+
+
+def local_name(tag: str) -> str:
+    return tag.rpartition("}")[2]
+
+
+def sheet_cells(data: bytes, part: str = "工作表") -> Iterator[tuple[int, int, Element, bool]]:
+    """Each cell of a sheet with its zero-based position as calamine reads it (a cell without r= follows the one
+    before it in its row; a row without r= follows the row before it), its element and whether it holds
+    something. Streams the XML (elements are cleared as they are passed)."""
+    row_index, col_index_ = -1, 0
+    try:
+        for event, elem in safexml.iterparse(data, events=("start", "end")):
+            name = local_name(elem.tag)
+            if event == "start" and name == "row":
+                r = elem.get("r")
+                row_index = int(r) - 1 if r and _ROW.fullmatch(r) else row_index + 1
+                col_index_ = 0
+            elif event == "end" and name == "row":
+                elem.clear()
+            elif event == "end" and name == "c":
+                ref = elem.get("r")
+                if ref is not None:
+                    m = _REF.fullmatch(ref)
+                    if not m:
+                        raise damaged(part, f"中的单元格地址“{ref[:20]}”无效", f"has a bad cell address {ref[:20]!r}")
+                    pos = (int(m.group(2)) - 1, col_index(m.group(1)))
+                else:
+                    pos = (max(row_index, 0), col_index_)
+                col_index_ = pos[1] + 1
+                has_content = any(local_name(child.tag) in ("v", "is", "f") for child in elem)
+                yield pos[0], pos[1], elem, has_content
+    except safexml.HostileXML:
+        raise _hostile(part) from None
+    except (ParseError, ValueError):
+        raise damaged(part) from None
+
+
+_PLAIN_ELEMENT = re.compile(rb'<c r="([A-Z]{1,3})([1-9][0-9]{0,6})"[^>]*?(?:/>|>.*?</c>)', re.S)
+
+
+def trim_sheet(data: bytes, rows: int, cols: int, part: str = "工作表") -> tuple[bytes, str | None]:
+    """The sheet XML with the cells beyond ``rows`` x ``cols`` removed, and the farthest address of a removed cell
+    that held something (None, and the bytes unchanged, when no such cell lies beyond)."""
+    if _plain_extent(data) is not None:  # every cell with its r=: cut them out as text
+        columns: dict[bytes, int] = {}
+        far = [-1, -1]
+
+        def cut(m: re.Match[bytes]) -> bytes:
+            row = int(m.group(2)) - 1
+            col = columns.get(m.group(1))
+            if col is None:
+                col = columns[m.group(1)] = col_index(m.group(1).decode())
+            if row < rows and col < cols:
+                return m.group(0)
+            if not m.group(0).endswith(b"/>"):  # it holds something
+                far[0], far[1] = max(far[0], row), max(far[1], col)
+            return b""
+
+        trimmed = _PLAIN_ELEMENT.sub(cut, data)
+        extent = _plain_extent(trimmed)
+        if extent is not None and extent.rows <= rows and extent.cols <= cols:  # (else: the exact way below)
+            return (trimmed, to_address(*far)) if far[0] >= 0 else (data, None)
+    return _trim_parsed(data, rows, cols, part)
+
+
+def _trim_parsed(data: bytes, rows: int, cols: int, part: str) -> tuple[bytes, str | None]:
+    """``trim_sheet`` by parsing: the trimmed sheet holds the kept cells (each with its r=) and the merged ranges,
+    all calamine reads of a sheet."""
+    kept: dict[int, list[bytes]] = {}
+    far_row = far_col = -1
+    for row, col, elem, has_content in sheet_cells(data, part):
+        if row >= rows or col >= cols:
+            if has_content:
+                far_row, far_col = max(far_row, row), max(far_col, col)
+        elif has_content:
+            elem.set("r", to_address(row, col))
+            kept.setdefault(row, []).append(_serialize(elem))
+        elem.clear()
+    if far_row < 0:
+        return data, None
+    out = [b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>']
+    for row in sorted(kept):
+        out.append(b'<row r="%d">' % (row + 1) + b"".join(kept[row]) + b"</row>")
+    out.append(b"</sheetData>")
+    out.extend(m.group(0) for m in re.finditer(rb"<(?:[\w.-]+:)?mergeCells\b.*?</(?:[\w.-]+:)?mergeCells>", data,
+                                                re.S))
+    out.append(b"</worksheet>")
+    return b"".join(out), to_address(max(far_row, 0), max(far_col, 0))
+
+
+def _serialize(elem: Element) -> bytes:
+    try:
+        text: bytes = safexml.tostring(elem, default_namespace=NS_MAIN[1:-1])
+    except ValueError:  # an element outside the main namespace
+        text = safexml.tostring(elem)
+    return text
