@@ -1,4 +1,5 @@
-"""Renderers of check reports: readable text (Chinese, or English) grouped by sheet, and versioned JSON."""
+"""Renderers of check reports: readable text (Chinese, or English) grouped by sheet, and versioned JSON (strict:
+a non-finite number anywhere becomes null, so that the result always parses as JSON)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 
 from xltools.checking.check import CheckReport
 from xltools.format.findings import SEVERITY_ZH, Finding
+from xltools.reading.document import finite
 
 JSON_SCHEMA_ID = "xltools.check/1"
 COLLAPSE_AFTER = 6  # more findings than this of one rule on one sheet are listed on one line
@@ -103,7 +105,8 @@ def exit_code(reports: Sequence[CheckReport], strict: bool = False) -> int:
 
 
 def to_json(reports: Sequence[CheckReport], strict: bool = False) -> dict[str, Any]:
-    """The documented JSON result (schema ``xltools.check/1``, see docs/check-json.md)."""
+    """The documented JSON result (schema ``xltools.check/1``, see docs/check-json.md); never a NaN or Infinity
+    (``finite``: they become null)."""
     files = []
     for r in reports:
         files.append({
@@ -116,7 +119,7 @@ def to_json(reports: Sequence[CheckReport], strict: bool = False) -> dict[str, A
             "counts": {s: r.tally(s) for s in ("error", "warning", "info")},
             "findings": [f.to_json() for f in r.findings],
         })
-    return {
+    return dict(finite({
         "schema": JSON_SCHEMA_ID,
         "strict": strict,
         "files": files,
@@ -128,4 +131,4 @@ def to_json(reports: Sequence[CheckReport], strict: bool = False) -> dict[str, A
             **{s + "s": sum(r.tally(s) for r in reports) for s in ("error", "warning", "info")},
         },
         "exit_code": exit_code(reports, strict),
-    }
+    }))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from xltools.cli.app import _fail, _print_json, cli
+from xltools.cli.app import _fail, cli
 from xltools.errors import ReadError
 
 
@@ -19,6 +19,7 @@ def dump(file: str) -> None:
     Example:
         xltools dump 2021年报.xlsx > 2021年报.json
     """
+    from xltools.reading.document import dumps
     from xltools.reading.dump import dump as run_dump
 
     try:
@@ -27,4 +28,4 @@ def dump(file: str) -> None:
         _fail(f"{file}：{exc.zh}", f"{file}: {exc.en}")
     except OSError as exc:
         _fail(f"{file}：无法打开文件：{exc.strerror or exc}", f"{file}: cannot open: {exc.strerror or exc}")
-    _print_json(data)
+    click.echo(dumps(data))  # strict JSON: never NaN or Infinity

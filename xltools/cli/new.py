@@ -6,6 +6,8 @@ import click
 
 from xltools.cli.app import _fail, cli
 
+SHOWN_PROBLEMS = 30  # problems of a document listed one by one; the rest are counted
+
 
 @cli.command()
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
@@ -34,7 +36,13 @@ def new(output: str, unit: str | None, year: int | None, data: str | None, overw
     try:
         path = run_new(output, unit=unit, year=year, data=data, overwrite=overwrite, macro=macro)
     except DocumentError as exc:  # every problem on its own line
-        _fail("数据有误 / invalid data:\n  - " + "\n  - ".join(exc.problems))
+        where = f"{data}：" if data else ""
+        shown = exc.problems[:SHOWN_PROBLEMS]
+        if len(exc.problems) > SHOWN_PROBLEMS:
+            shown.append(f"……另有 {len(exc.problems) - SHOWN_PROBLEMS} 个问题 / {len(exc.problems)} problems in all")
+        listed = "\n  - ".join(shown)
+        _fail(f"{where}数据有误，没有生成工作簿 / invalid data, nothing written:\n  - {listed}",
+              f"{data or output}: invalid data, nothing written:\n  - {listed}")
     except OSError as exc:
         _fail(f"无法写入 {output}：{exc.strerror or exc}")
     click.echo(f"已生成 {path}", err=True)

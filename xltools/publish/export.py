@@ -7,26 +7,49 @@ The workbook is checked first; what was checked is exactly what is published. Er
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 import re
 import shutil
 import tempfile
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-from xltools.atomic import OutputExists, atomic_output
+from xltools.atomic import OutputExists, WriteError, atomic_output
 from xltools.checking.check import CheckReport, check_file
 from xltools.errors import XltoolsError, require
 from xltools.format.spec import load_spec
+from xltools.limits import ENV, limits
 from xltools.reading.document import ReportDocument, document_from_values
+from xltools.textsafe import clean_text
+
+if TYPE_CHECKING:
+    from xltools.publish.model import ReportContent
 
 FORMATS = ("docx", "pdf", "html")
 SUFFIXES = {".docx": "docx", ".pdf": "pdf", ".html": "html", ".htm": "html"}
-_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
+_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]+')
+NAME_BYTES = 200  # the longest default file name (UTF-8 bytes; file systems allow 255, temporary names add some)
 
 
 class ExportError(XltoolsError):
     """The export could not run (unreadable workbook, bad output name, no LibreOffice…); message in Chinese."""
+
+
+def check_text_sizes(doc: ReportDocument) -> None:
+    """Refuse a document whose text sections are longer than ``limits().text_chars`` (ExportError naming the
+    section and the limit): no real report comes near it, and the PDF of a longer one takes minutes."""
+    limit = limits().text_chars
+    spec = load_spec(doc.format_id)
+    titles = {c: s.title for s in spec.text_sections for c in s.cells}
+    texts = [(titles.get(k, k), v) for k, v in doc.texts.items()]
+    texts += [("填报单位", doc.unit or ""), *((f"封面 {k}", v) for k, v in doc.meta.items())]
+    for where, text in texts:
+        if len(text) > limit:
+            raise ExportError(
+                f"“{where}”的文字太长（{len(text)} 个字符，上限 {limit} 个字符），无法导出：请检查是否误粘贴了"
+                f"其他内容（上限可由 {ENV}=text_chars=… 调整）",
+                f"the text of “{where}” is too long to export ({len(text)} characters, limit {limit}; see {ENV})")
 
 
 class ExportResult(NamedTuple):
@@ -54,14 +77,27 @@ def output_format(output: str | Path | None, fmt: str | None) -> str:
     return by_suffix
 
 
+def _fit(name: str, rest: str) -> str:
+    """``name`` + ``rest`` within NAME_BYTES: a long ``name`` is cut and marked with a digest of the whole, so that
+    two long names that start alike still get different files."""
+    if len((name + rest).encode("utf-8")) <= NAME_BYTES:
+        return name + rest
+    mark = "…" + hashlib.sha1(name.encode("utf-8")).hexdigest()[:8]
+    room = NAME_BYTES - len((mark + rest).encode("utf-8"))
+    cut = name.encode("utf-8")[:max(room, 0)].decode("utf-8", "ignore").rstrip(" ._")
+    return cut + mark + rest
+
+
 def default_output(source: str | Path, doc: ReportDocument, fmt: str) -> Path:
-    """``<填报单位><年度>年政府信息公开工作年度报告.<fmt>`` beside the workbook."""
+    """``<填报单位><年度>年政府信息公开工作年度报告.<fmt>`` beside the workbook (a long unit name is shortened, see
+    ``_fit``)."""
     from xltools.publish.model import report_title
 
     source = Path(source)
-    unit = _UNSAFE.sub("_", doc.unit or "").strip(" ._")
-    stem = report_title(unit, doc.year) if unit else f"{source.stem}-{report_title(None, doc.year)}"
-    return source.with_name(f"{stem}.{fmt}")
+    unit = _UNSAFE.sub("_", clean_text(doc.unit or "")).strip(" ._")
+    if unit:
+        return source.with_name(_fit(unit, f"{report_title(None, doc.year)}.{fmt}"))
+    return source.with_name(_fit(f"{source.stem}-", f"{report_title(None, doc.year)}.{fmt}"))
 
 
 def write_report(doc: ReportDocument, output: str | Path, fmt: str | None = None, *, overwrite: bool = False,
@@ -73,20 +109,30 @@ def write_report(doc: ReportDocument, output: str | Path, fmt: str | None = None
     fmt = output_format(output, fmt)
     if output.exists() and not overwrite:
         raise OutputExists(str(output))
+    check_text_sizes(doc)
     content = report_content(load_spec(doc.format_id), doc)
+    try:
+        _write(content, doc.format_id, output, fmt, overwrite=overwrite, created=created)
+    except OSError as exc:
+        raise WriteError(output, exc) from None
+    return output
+
+
+def _write(content: ReportContent, format_id: str, output: Path, fmt: str, *, overwrite: bool,
+           created: dt.datetime | None) -> None:
     if fmt == "html":
         from xltools.publish.html_page import write_html
 
         with atomic_output(output, overwrite) as tmp:
-            write_html(content, doc.format_id, tmp)
-        return output
+            write_html(content, format_id, tmp)
+        return
     require("docx", "export")  # python-docx (with its lxml): the export extra
     from xltools.publish.docx_writer import write_docx
 
     if fmt == "docx":
         with atomic_output(output, overwrite) as tmp:
             write_docx(content, tmp, created=created)
-        return output
+        return
     from xltools.publish.pdf import docx_to_pdf
 
     with tempfile.TemporaryDirectory(prefix="xltools-export-") as work:
@@ -96,7 +142,6 @@ def write_report(doc: ReportDocument, output: str | Path, fmt: str | None = None
         docx_to_pdf(docx, pdf)
         with atomic_output(output, overwrite) as tmp:
             shutil.copyfile(pdf, tmp)
-    return output
 
 
 def export(source: str | Path, output: str | Path | None = None, *, fmt: str | None = None, force: bool = False,

@@ -3,6 +3,10 @@ paragraphs, the three tables as grids of labelled and merged cells, and the sign
 
 The tables are laid out from the format spec's sheets (the same boxes and cell addresses the workbook uses), so the
 published tables have exactly the official rows, columns, labels and merges. Pure: no files, no third-party code.
+
+Every text of the content passes through ``xltools.textsafe.clean_text`` here (``report_content``), the one place
+for all the writers (Word, PDF, web page): a clerk's pasted manual line break becomes a new line, other control
+characters are dropped, so no writer ever sees one.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from xltools.format.addresses import col_letters, parse_address
 from xltools.format.findings import fmt_number
 from xltools.format.spec import FormatSpec, SheetSpec
 from xltools.reading.document import ReportDocument
+from xltools.textsafe import clean_text
 
 REPORT_TITLE = "政府信息公开工作年度报告"
 _LEAD = re.compile(r"^（[一二三四五六七八九十]{1,3}）[^。：:；，,]{1,30}(?:[。：:]|$)")
@@ -120,7 +125,7 @@ def table_grid(spec: FormatSpec, sheet: SheetSpec, values: dict[str, object]) ->
             continue
         r, c, h, w = _span(box.range)
         kind = {"rowhead": "rowhead", "caption": "caption", "note": "note"}.get(box.style, "header")
-        placed.append(GridCell(r - top, c - left, h, w, kind, box.text))
+        placed.append(GridCell(r - top, c - left, h, w, kind, clean_text(box.text)))
     for cell in spec.cells:
         if cell.sheet != sheet.name or not cell.is_number:
             continue
@@ -137,14 +142,15 @@ def table_grid(spec: FormatSpec, sheet: SheetSpec, values: dict[str, object]) ->
     if any(g.kind == "caption" for g in rows[0]):
         header_rows = 0  # 表二 is a stack of captioned blocks, not one table with a header
     widths = tuple(float(sheet.widths.get(col_letters(left + i), 9)) for i in range(n_cols))
-    title = str(spec.tables[sheet.table]["title"])
+    title = clean_text(str(spec.tables[sheet.table]["title"]))
     return TableGrid(sheet.table, title, height, n_cols, tuple(tuple(r) for r in rows), widths, header_rows)
 
 
 def report_content(spec: FormatSpec, doc: ReportDocument) -> ReportContent:
-    """Everything the exporters print, in order."""
-    unit = doc.unit or ""
-    title = report_title(doc.unit, doc.year)
+    """Everything the exporters print, in order, with every text cleaned (``clean_text``; a line break in the unit
+    name becomes a space)."""
+    unit = clean_text(doc.unit or "").replace("\n", " ")
+    title = report_title(unit, doc.year)
     rest = title[len(unit):]
     # 二号 (22 pt) on a 156 mm line holds about 20 characters; longer titles break after the unit, as published.
     lines = (unit, rest) if unit and len(title) > 20 else (title,)
@@ -153,13 +159,14 @@ def report_content(spec: FormatSpec, doc: ReportDocument) -> ReportContent:
     for section in spec.sections:
         if section.kind == "table" and section.table:
             grid = table_grid(spec, sheets[section.table], dict(doc.values))
-            blocks.append(Block(section.id, section.title, table=grid))
+            blocks.append(Block(section.id, clean_text(section.title), table=grid))
         else:
             parts = []  # a section's further text cells (a province's required items) under their own headings
             for i, cell_id in enumerate(section.cells):
-                if doc.texts.get(cell_id):
-                    heading = spec.cell(cell_id).row[0] if i else ""
-                    parts.append(f"{heading}\n{doc.texts[cell_id]}" if heading else doc.texts[cell_id])
+                body = clean_text(doc.texts.get(cell_id) or "")
+                if body:
+                    heading = clean_text(spec.cell(cell_id).row[0]) if i else ""
+                    parts.append(f"{heading}\n{body}" if heading else body)
             text = "\n".join(parts)
-            blocks.append(Block(section.id, section.title, split_paragraphs(text)))
+            blocks.append(Block(section.id, clean_text(section.title), split_paragraphs(text)))
     return ReportContent(title, lines, unit, doc.year, date_text(doc.meta.get("date")), tuple(blocks))

@@ -1,6 +1,8 @@
 """HTML pages from Jinja2 templates shipped in ``xltools/templates`` (the only module importing jinja2).
 
-Autoescaping is always on: clerks' text goes into these pages and must never become markup.
+Autoescaping is always on: clerks' text goes into these pages and must never become markup; and every value
+printed passes through ``xltools.textsafe.clean_text`` (the environment's ``finalize``), so that no control
+character reaches a page.
 """
 
 from __future__ import annotations
@@ -11,6 +13,12 @@ from typing import Any
 import jinja2
 
 from xltools import __version__
+from xltools.textsafe import clean_text
+
+
+def _finalize(value: Any) -> Any:
+    """What ``{{ … }}`` prints: text without control characters (before escaping; markup stays markup)."""
+    return type(value)(clean_text(value)) if isinstance(value, str) else value
 
 
 @cache
@@ -22,6 +30,7 @@ def _environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        finalize=_finalize,
     )
 
 

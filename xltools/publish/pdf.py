@@ -2,13 +2,17 @@
 
 Each conversion runs with its own throw-away LibreOffice profile, so it works beside an open LibreOffice and two
 conversions can run at once. On fontconfig systems the missing official fonts fall back as ``fonts.conf`` says.
+LibreOffice runs in a process group of its own: when it takes too long, the whole group is stopped (``soffice``
+starts ``soffice.bin``, which would otherwise keep running after the time-out).
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -47,6 +51,28 @@ def find_soffice() -> str | None:
     return None
 
 
+def _run(cmd: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """Run LibreOffice within TIMEOUT; on a time-out (or an interrupt) stop it and every process it started, then
+    raise subprocess.TimeoutExpired (or the interrupt)."""
+    windows = sys.platform == "win32"
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                            start_new_session=not windows,
+                            creationflags=getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0) if windows else 0)
+    try:
+        out, err = proc.communicate(timeout=TIMEOUT)
+    except BaseException:  # the time-out, or Ctrl+C: never leave LibreOffice running
+        if windows:
+            subprocess.run(["taskkill", "/F", "/T", "/PID", str(proc.pid)], capture_output=True, check=False)
+        else:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except OSError:
+                proc.kill()
+        proc.communicate()
+        raise
+    return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
+
+
 def docx_to_pdf(source: str | Path, pdf: str | Path) -> None:
     """Convert ``source`` (.docx) to ``pdf``. Raises PdfError."""
     soffice = find_soffice()
@@ -61,7 +87,7 @@ def docx_to_pdf(source: str | Path, pdf: str | Path) -> None:
         cmd = [soffice, f"-env:UserInstallation={profile}", "--headless", "--norestore", "--nolockcheck",
                "--convert-to", "pdf:writer_pdf_Export", "--outdir", str(outdir), str(source)]
         try:
-            done = subprocess.run(cmd, capture_output=True, text=True, timeout=TIMEOUT, env=env, check=False)
+            done = _run(cmd, env)
         except subprocess.TimeoutExpired:
             raise PdfError(f"LibreOffice 在 {TIMEOUT} 秒内没有完成转换 / LibreOffice timed out") from None
         except OSError as exc:

@@ -2,22 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
-from xltools.atomic import atomic_output
-from xltools.format.spec import DEFAULT_FORMAT, FormatSpec, load_spec
-from xltools.reading.document import DocumentError, ReportDocument, parse_document
-
-
-def load_document(path: str | Path) -> tuple[FormatSpec, ReportDocument]:
-    """Read and validate a JSON report document; DocumentError lists every problem."""
-    try:
-        data: Any = json.loads(Path(path).read_text(encoding="utf-8-sig"))
-    except json.JSONDecodeError as exc:
-        raise DocumentError([f"不是有效的 JSON（第 {exc.lineno} 行第 {exc.colno} 列：{exc.msg}）"]) from None
-    return parse_document(data)
+from xltools.atomic import WriteError, atomic_output
+from xltools.format.spec import DEFAULT_FORMAT, load_spec
+from xltools.reading.document import DocumentError, ReportDocument, parse_document, read_document
 
 
 def new(output: str | Path, *, unit: str | None = None, year: int | None = None,
@@ -25,7 +15,8 @@ def new(output: str | Path, *, unit: str | None = None, year: int | None = None,
         format_id: str = DEFAULT_FORMAT, macro: bool = False) -> Path:
     """Write a new official workbook to ``output`` (.xlsx; .xlsm with buttons when ``macro``). ``data`` is a JSON
     document (path or dict) to fill it from; ``unit``/``year`` override the document's. Returns the path
-    written."""
+    written. Raises ReadError or DocumentError for the document, OutputExists, and WriteError (naming the output)
+    when it cannot be written."""
     from xltools.workbook.shipped import shipped_vba_project
     from xltools.workbook.writer import MacroParts, write_workbook
 
@@ -36,7 +27,7 @@ def new(output: str | Path, *, unit: str | None = None, year: int | None = None,
                              + ("（带按钮的工作簿请加 --macro）" if output.suffix.lower() == ".xlsm" else "")])
     doc: ReportDocument | None = None
     if data is not None:
-        spec, doc = load_document(data) if not isinstance(data, dict) else parse_document(data)
+        spec, doc = read_document(data) if not isinstance(data, dict) else parse_document(data)
     else:
         spec = load_spec(format_id)
     if unit is not None or year is not None:
@@ -44,6 +35,9 @@ def new(output: str | Path, *, unit: str | None = None, year: int | None = None,
         doc = ReportDocument(spec.id, unit if unit is not None else base.unit,
                              year if year is not None else base.year, base.meta, base.values, base.texts)
     parts = MacroParts(shipped_vba_project(spec.id)) if macro else None
-    with atomic_output(output, overwrite) as tmp:
-        write_workbook(spec, tmp, doc, macro=parts)
+    try:
+        with atomic_output(output, overwrite) as tmp:
+            write_workbook(spec, tmp, doc, macro=parts)
+    except OSError as exc:
+        raise WriteError(output, exc) from None
     return output

@@ -3,12 +3,19 @@
 Layout, labels, cell positions and the conditional formats all come from the format spec, so a new format version
 needs no code here. XlsxWriter writes deterministic files (fixed zip times), which keeps the committed template
 byte-identical on regeneration, and it can add form buttons and a VBA project for the macro template.
+
+Every text goes through ``_text`` (the one place): control characters are cleaned (``xltools.textsafe``; a manual
+line break becomes a line break in the cell), a text longer than an Excel cell holds is an error rather than cut
+off, and it is written with ``write_string`` into a workbook that turns no string into a formula, number or link:
+``=HYPERLINK(…)`` typed by a clerk stays text.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import io
+import os
+import tempfile
 from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple
 
@@ -17,10 +24,12 @@ from xlsxwriter.format import Format
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
+from xltools.errors import XltoolsError
 from xltools.format.addresses import absolute, col_letters, parse_address
 from xltools.format.spec import CellSpec, FormatSpec, SheetSpec
-from xltools.reading.document import ReportDocument
+from xltools.reading.document import EXCEL_CELL_CHARS, ReportDocument
 from xltools.reading.locate import PROP_TEMPLATE, PROP_VERSION
+from xltools.textsafe import clean_text
 from xltools.workbook.buttons import BUTTON_NOTE, BUTTON_ROLES, BUTTONS, CONF_HELP, CONF_ROWS, CONF_SHEET
 
 FIXED_CREATED = dt.datetime(2021, 9, 26)
@@ -52,6 +61,17 @@ INPUT_STYLES: dict[str, dict[str, Any]] = {
     "meta_date": {"align": "left", "num_format": "yyyy\"年\"m\"月\"d\"日\""},
 }
 ERROR_FILL = {"bg_color": "#FFC7CE", "font_color": "#9C0006"}
+
+
+def _text(value: object, where: str) -> str:
+    """Text as a cell holds it: control characters cleaned; XltoolsError when it is longer than a cell holds."""
+    text = clean_text(str(value))
+    if len(text) > EXCEL_CELL_CHARS:
+        raise XltoolsError(f"{where} 的文字太长（{len(text)} 个字符）：Excel 的一个单元格最多 "
+                           f"{EXCEL_CELL_CHARS} 个字符",
+                           f"the text for {where} is too long ({len(text)} characters, an Excel cell holds "
+                           f"{EXCEL_CELL_CHARS})")
+    return text
 
 
 def _formats(wb: Workbook) -> dict[str, Format]:
@@ -108,7 +128,7 @@ def _write_value(ws: Worksheet, cell: CellSpec, value: Any, fmt: Format) -> None
     elif isinstance(value, int | float):
         ws.write_number(row, col, value, fmt)
     else:
-        ws.write_string(row, col, str(value), fmt)
+        ws.write_string(row, col, _text(value, f"{cell.sheet}!{cell.address}（{cell.id}）"), fmt)
 
 
 def _cell_value(cell: CellSpec, doc: ReportDocument | None) -> Any:
@@ -164,7 +184,7 @@ def _write_data_sheet(wb: Workbook, sheet: DataSheet, fmts: dict[str, Format]) -
     for col, width in sheet.widths.items():
         ws.set_column(col, col, width)
     for col, text in enumerate(sheet.header):
-        ws.write_string(0, col, text, fmts["header"])
+        ws.write_string(0, col, _text(text, sheet.name), fmts["header"])
     sums: list[float] = []
     row = 0
     for row, values in enumerate(sheet.rows, start=1):
@@ -178,7 +198,7 @@ def _write_data_sheet(wb: Workbook, sheet: DataSheet, fmts: dict[str, Format]) -
                         sums.append(0)
                     sums[col] += value
             else:
-                ws.write_string(row, col, str(value))
+                ws.write_string(row, col, _text(value, f"{sheet.name}!{col_letters(col)}{row + 1}"))
     if sheet.sums_from is not None:
         total_row = row + 1
         ws.write_string(total_row, 0, "合计", fmts["header"])
@@ -242,17 +262,27 @@ def write_workbook(spec: FormatSpec, path: str, doc: ReportDocument | None = Non
     """Write the official workbook (blank when ``doc`` is None) to ``path``, with ``data_sheets`` after the report
     sheets and extra custom document ``properties``. With ``macro`` it is the .xlsm: buttons on the cover and the
     table sheets, a hidden xlwings.conf sheet and the VBA project."""
+    if data_sheets:  # XlsxWriter's temporary files, for a large workbook, in a folder beside it removed on any exit
+        with tempfile.TemporaryDirectory(prefix=".~xltools-", dir=os.path.dirname(os.path.abspath(path))) as work:
+            _write(spec, path, doc, data_sheets, properties, macro, {"tmpdir": work})
+    else:  # a report workbook is small: assembled in memory, no temporary files at all
+        _write(spec, path, doc, data_sheets, properties, macro, {"in_memory": True})
+
+
+def _write(spec: FormatSpec, path: str, doc: ReportDocument | None, data_sheets: Sequence[DataSheet],
+           properties: dict[str, str] | None, macro: MacroParts | None, options: dict[str, Any]) -> None:
     wb = xlsxwriter.Workbook(path, {"strings_to_numbers": False, "strings_to_formulas": False,
-                                    "strings_to_urls": False})
+                                    "strings_to_urls": False, **options})
     title = f"{doc.unit}{doc.year or ''}年政府信息公开工作年度报告" if doc and doc.unit else "政府信息公开工作年度报告"
-    props: dict[str, Any] = {"title": title, "subject": spec.title, "comments": spec.doc_no}
+    props: dict[str, Any] = {"title": _text(title, "title").replace("\n", " "), "subject": spec.title,
+                             "comments": spec.doc_no}
     if doc is None:
         props["created"] = FIXED_CREATED
     wb.set_properties(props)
     wb.set_custom_property(PROP_TEMPLATE, spec.id)
     wb.set_custom_property(PROP_VERSION, str(spec.template_version))
     for key, value in (properties or {}).items():
-        wb.set_custom_property(key, value)
+        wb.set_custom_property(key, _text(value, key))
     fmts = _formats(wb)
     sheets: dict[str, Worksheet] = {}
     for sh in spec.sheets:
@@ -263,10 +293,11 @@ def write_workbook(spec: FormatSpec, path: str, doc: ReportDocument | None = Non
         for row, height in sh.heights.items():
             ws.set_row(row - 1, height)
         for box in sh.boxes:
+            text = _text(box.text, f"{sh.name}!{box.range}")
             if ":" in box.range:
-                ws.merge_range(box.range, box.text, fmts[box.style])
+                ws.merge_range(box.range, text, fmts[box.style])  # a string, as strings_to_formulas is off
             else:
-                ws.write_string(box.range, box.text, fmts[box.style])
+                ws.write_string(box.range, text, fmts[box.style])
         ws.set_paper(9)
         ws.set_landscape() if sh.landscape else ws.set_portrait()
         ws.set_margins(left=0.6, right=0.6, top=0.75, bottom=0.75)
