@@ -70,7 +70,9 @@ def test_fill_reports_remaining_errors_and_skips_totals_of_bad_parts(tmp_path: P
     result = run("fill", book, "-o", tmp_path / "out.xlsx")
     assert result.returncode == 1, "the changed part breaks 一+二=（七）+四, which fill cannot fix"
     total = SPEC.cell("T4.review.total")
-    assert f"没有填充，因为它的分项不是数字：表四!{total.address}〔" in result.stdout and "仍有" in result.stderr
+    assert f"没有填充，因为它的分项不是有效的数字：表四!{total.address}〔" in result.stdout and "仍有" in result.stderr
+    assert "是“若干”，不是数字" in result.stdout and "运行 xltools check" in result.stdout
+    assert "点“校验”" not in result.stdout
     assert cell(tmp_path / "out.xlsx", "T4.review.total").value is None
     assert cell(tmp_path / "out.xlsx", "T3.r_granted.total").value == doc["values"]["T3.r_granted.natural_person"] + \
         sum(doc["values"].get(f"T3.r_granted.{c}", 0) for c in

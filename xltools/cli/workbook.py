@@ -67,7 +67,9 @@ def fill(file: str, output: str | None, in_place: bool, overwrite: bool) -> None
     """
     from xltools.workbook.actions import fill_totals
 
-    edited = _run(file, lambda port, _: fill_totals(port), "已填合计", output, in_place, overwrite, True)
+    hint = f"运行 xltools check {file} 可看到是哪几格"
+    edited = _run(file, lambda port, _: fill_totals(port, check_hint=hint), "已填合计", output, in_place, overwrite,
+                  True)
     _report_written(edited)
     errors = edited.report.tally("error")
     if errors:

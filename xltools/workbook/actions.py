@@ -14,14 +14,14 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from xltools.checking.check import CheckReport, check_raw
-from xltools.format.addresses import split_ref
+from xltools.format.addresses import parse_address, split_ref, to_address
 from xltools.format.findings import SEVERITY_ZH, Finding, fmt_number
 from xltools.format.spec import FormatSpec, load_spec
 from xltools.reading.labels import Grid
 from xltools.reading.locate import locate_cells, spec_of
 from xltools.reading.rawbook import RawBook
 from xltools.reading.values import parse_values
-from xltools.workbook.port import SheetTable, WorkbookPort
+from xltools.workbook.port import FormulaSource, SheetTable, WorkbookPort
 
 RESULTS_SHEET = "校验结果"
 FLAGS_SHEET = "xltools.标记"  # hidden: the original fill and note of every flagged cell, so clearing restores them
@@ -120,9 +120,33 @@ def total_definitions(spec: FormatSpec) -> dict[str, list[str]]:
     return found
 
 
-def fill_totals(port: WorkbookPort, today: dt.date | None = None) -> Outcome:
+def merge_anchor(port: WorkbookPort, sheet: str, address: str) -> tuple[str, bool]:
+    """The cell showing ``address``: itself, or the top-left cell of the merged range that hides it (True).
+    Values never go into a hidden cell; fills and notes go to the top-left cell."""
+    row, col = parse_address(address)
+    for (r1, c1), (r2, c2) in port.merged_ranges(sheet):
+        if r1 <= row <= r2 and c1 <= col <= c2:
+            return to_address(r1, c1), (row, col) != (r1, c1)
+    return address, False
+
+
+CHECK_HINT = "点“校验”可看到是哪几格"  # the button's wording; the command line passes its own
+
+
+def _why_unusable(value: Any, formula: str | None) -> str:
+    """Why a part cannot be summed, for the clerk."""
+    if formula is not None:
+        return f"是没有计算结果的公式 ={formula}"
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return f"是负数 {fmt_number(value)}" if value < 0 else f"不是整数（{fmt_number(value)}）"
+    return f"是“{value}”，不是数字"
+
+
+def fill_totals(port: WorkbookPort, today: dt.date | None = None, check_hint: str = CHECK_HINT) -> Outcome:
     """填充合计: compute every total cell from its parts and write it (blank parts count as 0; a total whose parts
-    are not numbers is left alone)."""
+    are not usable numbers is left alone and reported with the part that stops it). A total holding a formula
+    keeps it when its result is the computed total and none of its parts changes; otherwise the number replaces
+    the formula (and the message says so). A total hidden under a merged range is not written (and reported)."""
     raw = read_port(port)
     if not raw.cells:
         return Outcome("没有找到报告的表格（表二、表三、表四），无法填充合计。", 1)
@@ -140,30 +164,74 @@ def fill_totals(port: WorkbookPort, today: dt.date | None = None) -> Outcome:
             computed[cell_id] = None if any(x is None for x in parts) else sum(x for x in parts if x is not None)
         return computed[cell_id]
 
-    writes: list[tuple[str, str, float | int]] = []
-    filled, skipped = 0, []
+    def leaves(cell_id: str, seen: frozenset[str] = frozenset()) -> list[str]:
+        if cell_id not in definitions or cell_id in seen:
+            return [cell_id]
+        return [leaf for p in definitions[cell_id] for leaf in leaves(p, seen | {cell_id})]
+
+    def where(cell_id: str, address: str) -> str:
+        c = spec.cell(cell_id)
+        return f"{c.sheet}!{address}〔{'｜'.join(x for x in (c.row_label, c.col_label) if x)}〕"
+
+    formula_of = port.formula if isinstance(port, FormulaSource) else None
+    planned: dict[str, float | int] = {}
+    formula_totals: dict[str, float | int] = {}  # totals holding a formula whose result is the computed total
+    filled, skipped, merged, replaced = 0, [], [], []
     for cell_id in definitions:
         value, cell = total(cell_id), raw.cells.get(cell_id)
-        if cell is None:
-            continue  # not under its labels: the check says where
+        sheet = spec.cell(cell_id).sheet
+        if cell is None:  # not under its labels (the check says where), or hidden under a merged range
+            address = spec.cell(cell_id).address
+            if sheet in port.sheet_names() and merge_anchor(port, sheet, address)[1]:
+                merged.append(f"{sheet}!{address}")
+            continue
         if value is None:
-            c = spec.cell(cell_id)
-            skipped.append(f"{c.sheet}!{cell.address}〔{'｜'.join(x for x in (c.row_label, c.col_label) if x)}〕")
+            bad = [p for p in dict.fromkeys(leaves(cell_id)) if p in values.invalid and p in raw.cells]
+            reason = ""
+            if bad:
+                part, pc = raw.cells[bad[0]], spec.cell(bad[0])
+                f = formula_of(pc.sheet, part.address) if formula_of else None
+                reason = f"（分项 {pc.sheet}!{part.address} {_why_unusable(part.value, f)}）"
+            skipped.append(where(cell_id, cell.address) + reason)
+            continue
+        if merge_anchor(port, sheet, cell.address)[1]:
+            merged.append(f"{sheet}!{cell.address}")
             continue
         filled += 1
         value = round(value, 6)
         value = int(value) if float(value).is_integer() else value
-        if values.number(cell_id) != value or cell_id in values.blank:
-            writes.append((spec.cell(cell_id).sheet, cell.address, value))
+        formula = formula_of(sheet, cell.address) if formula_of else None
+        if formula is not None and values.number(cell_id) == value and cell_id not in values.blank:
+            formula_totals[cell_id] = value
+        elif values.number(cell_id) != value or cell_id in values.blank or formula is not None:
+            planned[cell_id] = value
+            if formula is not None:
+                replaced.append(f"{sheet}!{cell.address}")
+    changed = True
+    while changed:  # a formula total keeps its formula only if none of the parts it sums is rewritten
+        changed = False
+        for cell_id in list(formula_totals):
+            if any(p in planned for p in leaves(cell_id) + definitions[cell_id]):
+                planned[cell_id] = formula_totals.pop(cell_id)
+                replaced.append(f"{spec.cell(cell_id).sheet}!{raw.cells[cell_id].address}")
+                changed = True
+    writes = [(spec.cell(c).sheet, raw.cells[c].address, v) for c, v in planned.items()]
     with _unprotected(port, [w[0] for w in writes]):
         for sheet, address, value in writes:
             port.set_value(sheet, address, value)
     message = f"已填充合计：{filled} 个合计单元格，其中 {len(writes)} 个改了数值。"
+    if replaced:
+        message += f"{_listed(replaced)} 原来的公式结果不等于分项之和或分项已改，已改为数值。"
+    if merged:
+        message += f"{_listed(merged)} 被合并，未填写：请取消合并后再填充。"
     if skipped:
-        shown = "、".join(skipped[:3]) + ("等" if len(skipped) > 3 else "")
-        message += (f"有 {len(skipped)} 个合计没有填充，因为它的分项不是数字：{shown}。"
-                    "请把这些分项改为数字（点“校验”可看到是哪几格）后再填充。")
+        message += (f"有 {len(skipped)} 个合计没有填充，因为它的分项不是有效的数字：{_listed(skipped)}。"
+                    f"请把这些分项改为数字（{check_hint}）后再填充。")
     return Outcome(message, 0, len(writes))
+
+
+def _listed(items: Sequence[str], shown: int = 3) -> str:
+    return "、".join(items[:shown]) + (f"等 {len(items)} 处" if len(items) > shown else "")
 
 
 def _flag_note(findings: Sequence[Finding]) -> str:
@@ -202,6 +270,11 @@ def flag(port: WorkbookPort, today: dt.date | None = None, report: CheckReport |
         if f.cells:  # the cell to fix first; the note names the others
             by_cell.setdefault((f.cells[0].sheet, f.cells[0].address), []).append(f)
     sheets = set(port.sheet_names())
+    shown: dict[tuple[str, str], list[Finding]] = {}  # a cell hidden under a merged range: flag the range
+    for (sheet, address), findings in by_cell.items():
+        key = (sheet, merge_anchor(port, sheet, address)[0]) if sheet in sheets else (sheet, address)
+        shown.setdefault(key, []).extend(findings)
+    by_cell = shown
     records = []
     with _unprotected(port, [s for s, _ in by_cell if s in sheets]):
         for (sheet, address), findings in by_cell.items():

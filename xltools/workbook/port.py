@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Any, NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol, runtime_checkable
 
 _RGB = re.compile(r'(?:rgb="[0-9A-Fa-f]{2}|#|^)([0-9A-Fa-f]{6})(?:"|$)')
 
@@ -33,6 +33,15 @@ class SheetTable(NamedTuple):
     links: dict[tuple[int, int], str] = {}  # noqa: RUF012 (never mutated)
     row_fills: Sequence[str] = ()
     hidden: bool = False
+
+
+@runtime_checkable
+class FormulaSource(Protocol):
+    """A port that can say which cells hold a formula (the file port; in Excel every formula recalculates)."""
+
+    def formula(self, sheet: str, address: str) -> str | None:
+        """The formula of the cell without "=" ("SUM(D5:I5)"); None for a value."""
+        ...
 
 
 class WorkbookPort(Protocol):
@@ -66,12 +75,15 @@ class WorkbookPort(Protocol):
         """Formulas of the cells that have no calculated value, by address."""
         ...
 
-    def set_value(self, sheet: str, address: str, value: Any) -> None: ...
+    def set_value(self, sheet: str, address: str, value: Any) -> None:
+        """Never called for a cell hidden under a merged range (``actions.merge_anchor``)."""
+        ...
 
     def fill(self, sheet: str, address: str) -> str | None: ...
 
     def set_fill(self, sheet: str, address: str, fill: str | None) -> None:
-        """Restore a token from ``fill``, or set a solid RGB hex colour ("FFC7CE"); None removes the fill."""
+        """Restore a token from ``fill``, or set a solid RGB hex colour ("FFC7CE"); None removes the fill. (Called
+        with the top-left cell of a merged range, see ``actions.merge_anchor``.)"""
         ...
 
     def note(self, sheet: str, address: str) -> str | None: ...
