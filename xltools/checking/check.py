@@ -1,17 +1,26 @@
 """``check``: read a workbook, parse its values, run the format's rules, return a report. Never raises for a bad
-workbook: an unreadable file becomes a report with status "unreadable" and a one-line reason."""
+workbook: an unreadable file becomes a report with status "unreadable" and a one-line reason.
+
+A batch (``check`` of many files, and everything built on it) reads each file in a worker process with a wall-time
+limit (``limits().seconds``): a file that takes too long, or makes its worker die, becomes that file's reason and
+the rest goes on (``map_files``; the only module importing pebble)."""
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
+import errno
+import functools
 import os
-from collections.abc import Iterable, Iterator
-from typing import NamedTuple
+import stat
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import NamedTuple, TypeVar
 
 from xltools.checking.rules import run_rules
-from xltools.errors import REPORT_TO, ReadError, debugging
+from xltools.errors import REPORT_TO, XltoolsError, debugging
 from xltools.format.findings import SEVERITIES, Finding
 from xltools.format.spec import load_spec
+from xltools.limits import ENV, limits
 from xltools.reading.rawbook import RawBook
 from xltools.reading.values import Values, parse_values
 
@@ -71,9 +80,12 @@ def read_and_check(path: str | os.PathLike[str], today: dt.date | None = None) -
     it is one, and the other files of a batch go on."""
     from xltools.reading.reader import read_workbook  # the only reader of files
 
+    problem = file_problem(path)
+    if problem is not None:
+        return CheckReport(str(path), reason=problem), None
     try:
         raw = read_workbook(path)
-    except ReadError as exc:
+    except XltoolsError as exc:  # ReadError, LimitError, a missing component…: the file's reason
         return CheckReport(str(path), reason=str(exc)), None
     except OSError as exc:
         return CheckReport(str(path), reason=f"无法打开文件：{exc.strerror or exc}"), None
@@ -86,21 +98,45 @@ def read_and_check(path: str | os.PathLike[str], today: dt.date | None = None) -
             bug = exc
     if debugging():  # xltools --debug: the traceback instead
         raise bug
+    return CheckReport(str(path), reason=bug_reason(bug)), None
+
+
+def bug_reason(bug: BaseException) -> str:
+    """A file's reason when a bug in xltools (not the file) stopped its check."""
     from xltools import __version__
 
-    reason = (f"xltools 内部错误，不是文件的问题（{type(bug).__name__}: {bug}）：这是 xltools {__version__} 的缺陷。"
-              f"{REPORT_TO}（加 --debug 可看到出错位置）")
-    return CheckReport(str(path), reason=reason), None
+    return (f"xltools 内部错误，不是文件的问题（{type(bug).__name__}: {bug}）：这是 xltools {__version__} 的缺陷。"
+            f"{REPORT_TO}（加 --debug 可看到出错位置）")
+
+
+def file_problem(path: str | os.PathLike[str]) -> str | None:
+    """Why ``path`` is not a regular file that can be read (a missing file, a dangling link or a link loop, a
+    folder, a pipe, socket or device), or None. Never opens the file: opening a pipe would wait forever."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "符号链接循环（链接最终指向它自己），无法读取：请把链接换成实际的文件"
+        if isinstance(exc, FileNotFoundError):
+            return "链接指向的文件不存在（链接已失效）" if os.path.islink(path) else "文件不存在"
+        return f"无法打开文件：{exc.strerror or exc}"
+    if stat.S_ISDIR(mode):
+        return "这是一个文件夹，不是工作簿文件"
+    if not stat.S_ISREG(mode):
+        return "不是普通文件（管道、套接字或设备），已跳过：请提供工作簿文件本身"
+    return None
 
 
 def expand_inputs(inputs: Iterable[str], suffixes: tuple[str, ...] | None = None) -> Iterator[str]:
-    """Files as given; folders become the files inside them with one of ``suffixes`` (default: workbooks),
-    recursively and sorted, leaving out Office lock files (~$…) and hidden files."""
-    from xltools.reading.reader import SUFFIXES
+    """Files as given; folders become the files inside them with one of ``suffixes`` (default: workbooks and the
+    other spreadsheet files a unit may have sent instead, which then get their reason), recursively and sorted,
+    leaving out Office lock files (~$…) and hidden files."""
+    from xltools.reading.reader import LOOKALIKES, SUFFIXES
 
-    wanted = suffixes or SUFFIXES
+    wanted = suffixes or SUFFIXES + LOOKALIKES
     for item in inputs:
         if os.path.isdir(item):
+            # os.walk never follows a link to a folder: a link to its own folder cannot make it loop
             found = [os.path.join(root, f) for root, _, files in os.walk(item) for f in files
                      if f.lower().endswith(wanted) and not f.startswith(("~$", "."))]
             yield from sorted(found)
@@ -108,6 +144,69 @@ def expand_inputs(inputs: Iterable[str], suffixes: tuple[str, ...] | None = None
             yield item
 
 
-def check(paths: Iterable[str | os.PathLike[str]], today: dt.date | None = None) -> list[CheckReport]:
-    """Check several files; each gets its own report, unreadable ones included."""
-    return [check_file(p, today) for p in expand_inputs(os.fspath(p) for p in paths)]
+def check(paths: Iterable[str | os.PathLike[str]], today: dt.date | None = None, jobs: int | None = None,
+          progress: Callable[[int], None] | None = None) -> list[CheckReport]:
+    """Check several files; each gets its own report, unreadable ones included (several files: each in a worker
+    process, within the time limit)."""
+    files = list(expand_inputs(os.fspath(p) for p in paths))
+    return map_files(functools.partial(check_file, today=today), files,
+                     lambda path, reason: CheckReport(path, reason=reason), jobs, progress)
+
+
+T = TypeVar("T")
+
+
+def map_files(fn: Callable[[str], T], paths: Sequence[str], failed: Callable[[str, str], T],
+              jobs: int | None = None, progress: Callable[[int], None] | None = None) -> list[T]:
+    """``fn(path)`` for every path, in the order of ``paths``. One file runs in this process; several run in
+    worker processes (``jobs``, default: the CPU count), each within ``limits().seconds``: a file that takes longer,
+    kills its worker or raises becomes ``failed(path, reason)`` and the rest goes on. Workers are stopped whatever
+    happens (an error, Ctrl-C). ``fn`` must be picklable and should never raise."""
+    if len(paths) <= 1:
+        out = [fn(p) for p in paths]
+        if progress and out:
+            progress(len(out))
+        return out
+    from pebble import ProcessExpired, ProcessFuture, ProcessPool
+
+    seconds = limits().seconds
+    workers = max(1, min(jobs or os.cpu_count() or 1, len(paths)))
+    results: list[T] = []
+    pool = ProcessPool(max_workers=workers)
+    try:
+        todo = iter(paths)
+        pending: collections.deque[tuple[str, ProcessFuture[T]]] = collections.deque()
+
+        def schedule() -> None:
+            path = next(todo, None)
+            if path is not None:
+                pending.append((path, pool.schedule(fn, args=(path,), timeout=seconds)))
+
+        for _ in range(workers * 4):  # a bounded window: memory does not grow with the batch
+            schedule()
+        while pending:
+            path, future = pending.popleft()
+            try:
+                results.append(future.result())
+            except TimeoutError:
+                results.append(failed(path, f"读取超过 {seconds:g} 秒，已跳过：文件可能已损坏或过于复杂，"
+                                            f"请用 Excel/WPS 打开后另存，再试一次（上限可由 {ENV}=seconds=… 调整）"))
+            except ProcessExpired as exc:
+                results.append(failed(path, f"读取时进程意外退出（退出码 {exc.exitcode}），已跳过：文件可能已损坏，"
+                                            "请用 Excel/WPS 打开后另存，再试一次"))
+            except XltoolsError as exc:
+                results.append(failed(path, str(exc)))
+            except Exception as exc:
+                if debugging():
+                    raise
+                results.append(failed(path, bug_reason(exc)))
+            schedule()
+            if progress:
+                progress(1)
+    except BaseException:
+        pool.stop()  # type: ignore[no-untyped-call]
+        pool.join()
+        raise
+    pool.close()  # type: ignore[no-untyped-call]
+    pool.join()
+    return results

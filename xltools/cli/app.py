@@ -4,14 +4,17 @@ output, progress bars.
 Every command runs inside ``XltoolsGroup.invoke``: an ``XltoolsError`` (xltools could not do what was asked)
 becomes ``xltools: <message>`` on standard error and its exit code (2); an ``OSError`` a one-line message and 2;
 anything else is a bug in xltools and is reported as one (type, message, version, whom to tell), also with exit
-code 2 — never a bare traceback, unless ``xltools --debug`` asks for it.
+code 2 — never a bare traceback, unless ``xltools --debug`` asks for it. Ctrl-C (and SIGTERM) stop a command
+with one line and exit code 130 (143): every output is written to a temporary file that is removed on the way
+out, and worker processes are stopped.
 """
 
 from __future__ import annotations
 
-import json
 import os
+import signal
 import sys
+from types import FrameType
 from typing import Any, NoReturn
 
 import click
@@ -20,6 +23,11 @@ from xltools import __version__
 from xltools.errors import REPORT_TO, XltoolsError
 
 EXIT_HELP = "退出码 / exit codes: 0 无错误 no errors · 1 发现错误 errors found · 2 无法运行 could not run."
+EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143  # 128 + SIGINT, 128 + SIGTERM, as shells report them
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM: unwinds like Ctrl-C, so that temporary files and worker processes are cleaned up."""
 LANG = "xltools.lang"  # ctx.meta key: the language a command with --lang asked for (its errors use it too)
 
 
@@ -54,6 +62,11 @@ class XltoolsGroup(click.Group):
             return super().invoke(ctx)
         except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise  # usage errors and exits: click's own handling
+        except KeyboardInterrupt as exc:  # every `with` on the way has removed its temporary files
+            terminated = isinstance(exc, Terminated)
+            click.echo("xltools: 已终止，未完成的输出已删除 / terminated" if terminated else
+                       "xltools: 已中断（Ctrl-C），未完成的输出已删除 / interrupted", err=True)
+            sys.exit(EXIT_TERMINATED if terminated else EXIT_INTERRUPTED)
         except Exception as exc:
             if ctx.params.get("debug"):
                 raise
@@ -63,7 +76,10 @@ class XltoolsGroup(click.Group):
 
 
 def _print_json(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    """Strict JSON on stdout: a non-finite number is null, never ``NaN`` (xltools.reading.document.dumps)."""
+    from xltools.reading.document import dumps
+
+    click.echo(dumps(data))
 
 
 @click.group(cls=XltoolsGroup, epilog=EXIT_HELP)
@@ -81,6 +97,26 @@ def cli(ctx: click.Context, debug: bool) -> None:
         previous = os.environ.get("XLTOOLS_DEBUG")
         os.environ["XLTOOLS_DEBUG"] = "1"
         ctx.call_on_close(lambda: _restore_debug(previous))
+    _catch_sigterm(ctx)
+
+
+def _catch_sigterm(ctx: click.Context) -> None:
+    """SIGTERM raises ``Terminated`` in this process (not in worker processes forked from it, which are stopped
+    by their pool), for the duration of the command."""
+    main = os.getpid()
+
+    def terminate(signum: int, frame: FrameType | None) -> None:
+        if os.getpid() != main:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            os.kill(os.getpid(), signal.SIGTERM)
+            return
+        raise Terminated
+
+    try:
+        previous = signal.signal(signal.SIGTERM, terminate)
+    except ValueError:  # not the main thread (an embedding program): leave its handling alone
+        return
+    ctx.call_on_close(lambda: signal.signal(signal.SIGTERM, previous))
 
 
 def _restore_debug(previous: str | None) -> None:

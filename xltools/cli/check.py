@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from xltools.cli.app import _fail, _print_json, _progress, _set_lang, cli
+
+if TYPE_CHECKING:
+    from xltools.checking.check import CheckReport
 
 
 @cli.command()
@@ -23,7 +28,8 @@ from xltools.cli.app import _fail, _print_json, _progress, _set_lang, cli
               help="另存一份带“校验结果”工作表和问题标记的工作簿（单个文件）/ write a flagged copy")
 @click.option("--in-place", is_flag=True,
               help="把校验结果和标记直接写进原工作簿（先备份）/ annotate the file itself, after a backup")
-@click.option("--overwrite", is_flag=True, help="覆盖已有的 --annotate 文件 / replace an existing copy")
+@click.option("--overwrite", is_flag=True,
+              help="覆盖已有的 --annotate/--report 文件 / replace an existing copy or overview page")
 def check(files: tuple[str, ...], fmt: str, lang: str, strict: bool, report_path: str | None,
           jobs: int | None, annotate_path: str | None, in_place: bool, overwrite: bool) -> None:
     """校验一个或多个工作簿（也可以是文件夹）：勾稽关系、数值、封面信息和正文。
@@ -37,7 +43,6 @@ def check(files: tuple[str, ...], fmt: str, lang: str, strict: bool, report_path
         xltools check 报送/ --report 汇总情况.html
         xltools check 2021年报.xlsx --annotate 2021年报-校验结果.xlsx
     """
-    from xltools.checking.check import check as run_check
     from xltools.checking.render import exit_code, render_report, render_summary, to_json
 
     _set_lang(lang)
@@ -48,8 +53,9 @@ def check(files: tuple[str, ...], fmt: str, lang: str, strict: bool, report_path
     if report_path is not None:
         if not report_path.lower().endswith((".html", ".htm")):
             _fail(f"--report 的文件必须以 .html 结尾：{report_path}", f"--report must end in .html: {report_path}")
-        _write_check_overview(files, report_path, jobs)
-    reports = run_check(files)
+        reports = _check_with_overview(files, report_path, jobs, overwrite)
+    else:
+        reports = _check_all(list(files), jobs)
     if not reports:
         _fail("没有找到 .xlsx/.xlsm 文件：" + " ".join(files), "no workbook found in " + " ".join(files))
     if fmt == "json":
@@ -62,19 +68,35 @@ def check(files: tuple[str, ...], fmt: str, lang: str, strict: bool, report_path
     sys.exit(exit_code(reports, strict))
 
 
-def _write_check_overview(files: tuple[str, ...], path: str, jobs: int | None) -> None:
-    from xltools.consolidate.collect import expand_workbooks, read_units
+def _check_all(files: list[str], jobs: int | None) -> list[CheckReport]:
+    """Every file checked (each in a worker process within the time limit when there are several)."""
+    from xltools.checking.check import check as run_check
+    from xltools.checking.check import expand_inputs
+
+    paths = list(expand_inputs(files))
+    bar = _progress(len(paths), "校验")
+    if bar is None:
+        return run_check(paths, jobs=jobs)
+    with bar:
+        return run_check(paths, jobs=jobs, progress=bar.update)
+
+
+def _check_with_overview(files: tuple[str, ...], path: str, jobs: int | None, overwrite: bool) -> list[CheckReport]:
+    """``check --report``: the inputs must exist and the page must not be one of them nor exist (unless
+    ``overwrite``) before anything is read; each file is read once for both outputs."""
+    from xltools.consolidate.collect import expand_workbooks, unit_from_report
+    from xltools.consolidate.consolidation import check_outputs
     from xltools.consolidate.overview import write_overview
 
     paths = expand_workbooks(files)
-    bar = _progress(len(paths), "校验")
-    if bar is None:
-        units = read_units(paths, jobs)
-    else:
-        with bar:
-            units = read_units(paths, jobs, bar.update)
+    check_outputs([Path(path)], paths, overwrite)
+    reports = _check_all(paths, jobs)
+    if not reports:
+        return reports
     try:
-        write_overview(path, units, title="政府信息公开工作年度报告 校验情况")
+        write_overview(path, [unit_from_report(r) for r in reports], title="政府信息公开工作年度报告 校验情况",
+                       overwrite=overwrite)
     except OSError as exc:
         _fail(f"无法写入 {path}：{exc.strerror or exc}", f"cannot write {path}: {exc.strerror or exc}")
     click.echo(f"已生成汇总情况网页 / overview: {path}", err=True)
+    return reports

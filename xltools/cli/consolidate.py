@@ -50,9 +50,14 @@ def consolidate(inputs: tuple[str, ...], output: str, unit: str, year: int, rost
     for entry in result.entries:
         if entry.status != "included":
             click.echo(describe(entry))
+    for file, reason in result.copy_failures:
+        click.echo(f"  未生成退回文件 {file}\n        {reason}")
     counts = "，".join(f"{STATUS_ZH[s]} {result.count(s)}" for s in STATUS_ZH if result.count(s))
     click.echo(f"汇总：{counts}")
     click.echo(f"已生成 {result.output}（汇总明细、报送情况、汇总构成工作表）和 {overview_path(result.output)}")
+    if annotate_dir is not None:
+        click.echo(f"已在 {annotate_dir} 生成 {len(result.copies)} 份退回修改的工作簿（有错误或警告的单位）"
+                   + (f"，{len(result.copy_failures)} 份无法生成（见上）" if result.copy_failures else ""))
     from xltools.format.spec import load_spec
 
     spec = load_spec(result.document.format_id)

@@ -1,20 +1,28 @@
 """Reading and checking many workbooks, on all cores, into compact per-unit results (what consolidation and the
-office's overview page need, nothing more: 20,000 of them must fit in memory)."""
+office's overview page need, nothing more: 20,000 of them must fit in memory). Each file is read in a worker
+process within the time limit: one bad file never stops a batch. Inputs are files, folders and glob patterns;
+walking and globbing never follow a link into a folder (no loops), and a mistyped path is an error."""
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import os
-from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import cache
 from typing import NamedTuple
 
-from xltools.checking.check import CheckReport, read_and_check
+from xltools.checking.check import CheckReport, expand_inputs, file_problem, map_files, read_and_check
+from xltools.errors import XltoolsError
 from xltools.format.findings import Finding, Number
 from xltools.format.spec import load_spec
+from xltools.limits import LimitError, check_file_size
 
 Progress = Callable[[int], None]  # called with how many files were just finished
+
+
+class InputsError(XltoolsError):
+    """An input path or pattern names nothing (a mistyped path): nothing is read or written."""
 
 
 class UnitResult(NamedTuple):
@@ -80,48 +88,89 @@ def unit_from_report(report: CheckReport, digest: str = "",
 
 
 def read_unit(path: str) -> UnitResult:
-    """Read and check one workbook. Never raises."""
+    """Read and check one workbook. Never raises; never opens anything but a regular file within the size
+    limit (a pipe named x.xlsx would wait forever)."""
+    problem = file_problem(path)
+    if problem is not None:
+        return UnitResult(path, "", problem)
+    digest = hashlib.sha256()
     try:
+        check_file_size(path)
         with open(path, "rb") as fh:
-            digest = hashlib.sha256(fh.read()).hexdigest()
+            while block := fh.read(1 << 20):
+                digest.update(block)
+    except LimitError as exc:
+        return UnitResult(path, "", str(exc))
     except OSError:
-        digest = ""  # read_and_check says why the file cannot be opened
+        digest = hashlib.sha256(b"")  # read_and_check says why the file cannot be opened
     report, raw = read_and_check(path)
-    return unit_from_report(report, digest, raw.constituents if raw is not None else ())
+    return unit_from_report(report, digest.hexdigest(), raw.constituents if raw is not None else ())
+
+
+def unreadable(path: str, reason: str) -> UnitResult:
+    return UnitResult(path, "", reason)
 
 
 def read_units(paths: Sequence[str], jobs: int | None = None, progress: Progress | None = None) -> list[UnitResult]:
-    """Read every file, in parallel processes when there are many; results in the order of ``paths``."""
-    jobs = jobs or os.cpu_count() or 1
-    if jobs <= 1 or len(paths) < 8:
-        results = []
-        for p in paths:
-            results.append(read_unit(p))
-            if progress:
-                progress(1)
-        return results
-    chunk = max(1, min(64, len(paths) // (jobs * 8)))
-    out: list[UnitResult] = []
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        for result in pool.map(read_unit, paths, chunksize=chunk):
-            out.append(result)
-            if progress:
-                progress(1)
-    return out
+    """Read every file, in worker processes within the time limit when there are several; results in the order
+    of ``paths``."""
+    return map_files(read_unit, paths, unreadable, jobs, progress)
+
+
+def _walk_matches(pattern: str) -> Iterator[str]:
+    """The files a glob pattern (``*``, ``?``, ``[…]``, ``**`` for any folders) matches, walking from its fixed
+    part down without following links into folders (a link to its own folder cannot make it loop), and only as
+    deep as the pattern reaches unless it has ``**``. Hidden files and Office lock files are left out."""
+    parts = pattern.replace(os.sep, "/").split("/")
+    fixed: list[str] = []
+    while parts and not any(ch in parts[0] for ch in "*?["):
+        fixed.append(parts.pop(0))
+    base = "/".join(fixed) or "."
+    if not parts or not os.path.isdir(base):
+        return
+    deep = "**" in parts
+    found = []
+    for root, dirs, files in os.walk(base):
+        rel = os.path.relpath(root, base)
+        depth = 0 if rel == "." else rel.count(os.sep) + 1
+        if not deep and depth >= len(parts) - 1:
+            dirs[:] = []
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        for f in files:
+            if f.startswith(("~$", ".")):
+                continue
+            names = ([] if rel == "." else rel.split(os.sep)) + [f]
+            if _match(names, parts):
+                found.append(os.path.join(base, *names) if fixed else os.path.join(*names))
+    yield from sorted(found)
+
+
+def _match(names: list[str], parts: list[str]) -> bool:
+    """Path components against pattern components, ``**`` standing for any number of folders."""
+    if not parts:
+        return not names
+    if parts[0] == "**":
+        return any(_match(names[i:], parts[1:]) for i in range(len(names) + 1))
+    return bool(names) and fnmatch.fnmatch(names[0], parts[0]) and _match(names[1:], parts[1:])
 
 
 def expand_workbooks(inputs: Iterable[str]) -> list[str]:
-    """Files, folders (recursively) and glob patterns -> workbook paths, each once, in a stable order."""
-    import glob
-
-    from xltools.checking.check import expand_inputs
-
+    """Files, folders (recursively) and glob patterns -> workbook paths, each once, in a stable order. Raises
+    InputsError when a path does not exist or a pattern matches nothing (a dangling link or a link loop is kept:
+    it is reported as that file's reason)."""
     found: list[str] = []
     for item in inputs:
-        if any(ch in item for ch in "*?[") and not os.path.exists(item):
-            found.extend(sorted(glob.glob(item, recursive=True)))
-        else:
+        if os.path.lexists(item):
             found.extend(expand_inputs([item]))
+        elif any(ch in item for ch in "*?["):
+            matches = list(_walk_matches(item))
+            if not matches:
+                raise InputsError(f"没有与“{item}”匹配的文件：请检查路径和通配符",
+                                  f"nothing matches “{item}”: check the path and the pattern")
+            found.extend(matches)
+        else:
+            raise InputsError(f"找不到“{item}”：文件或文件夹不存在，请检查路径（没有读取或写入任何文件）",
+                              f"“{item}” does not exist: check the path (nothing was read or written)")
     seen: set[str] = set()
     unique = []
     for p in found:

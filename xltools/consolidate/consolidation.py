@@ -8,23 +8,27 @@ its own and inside a consolidated input is refused; unreadable files are listed 
 
 from __future__ import annotations
 
+import contextlib
 import math
-from collections.abc import Sequence
+import os
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
 from xltools.atomic import OutputExists, atomic_output
-from xltools.checking.check import CheckReport, check_file
+from xltools.checking.check import CheckReport, bug_reason, check_file
 from xltools.consolidate.collect import Progress, UnitResult, expand_workbooks, read_units
 from xltools.consolidate.decide import Entry, decide
 from xltools.consolidate.formats import target_format, values_in
 from xltools.consolidate.roster import read_roster
-from xltools.errors import XltoolsError
+from xltools.errors import XltoolsError, debugging
 from xltools.format.findings import Number
 from xltools.format.spec import FormatSpec
 from xltools.reading.document import ReportDocument
 
 PROP_CONSOLIDATED = "xltools.consolidated"
+
+
 class ConsolidateError(XltoolsError):
     """Consolidation cannot run (no inputs, bad options); message in Chinese."""
 
@@ -34,37 +38,84 @@ class Consolidation(NamedTuple):
     entries: tuple[Entry, ...]
     document: ReportDocument
     report: CheckReport  # the check of the consolidated workbook
+    copies: tuple[Path, ...] = ()  # --annotate-dir: the copies written
+    copy_failures: tuple[tuple[str, str], ...] = ()  # --annotate-dir: (input file, why its copy was not written)
 
     def count(self, status: str) -> int:
         return sum(1 for e in self.entries if e.status == status)
 
     @property
     def clean(self) -> bool:
-        return all(e.status in ("included", "identical_copy") for e in self.entries)
+        return all(e.status in ("included", "identical_copy") for e in self.entries) and not self.copy_failures
+
+
+def _finite(value: object) -> float | int | None:
+    """A number that can be added up: a finite int or float (never a bool, NaN, an infinity or a number too
+    large for a float); None otherwise."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        return value if math.isfinite(value) else None
+    except OverflowError:  # an int beyond any float
+        return None
+
+
+def _total(value: float) -> Number | None:
+    return None if not math.isfinite(value) or abs(value) > 1e300 else value
 
 
 def sum_values(units: Sequence[UnitResult], spec: FormatSpec) -> dict[str, Number | None]:
     """Cell-by-cell sums by cell id (blank cells count 0); the fee in 万元 is summed exactly and kept to 6
-    decimals. Raises FormatMismatch for units of a format ``spec`` cannot read."""
+    decimals. Only finite numbers are added (the reader reports anything else as invalid); a total beyond what a
+    workbook can hold is left blank. Raises FormatMismatch for units of a format ``spec`` cannot read."""
     cells = spec.number_cells
     counts: list[int] = [0] * len(cells)
     amounts: dict[int, list[float]] = {i: [] for i, c in enumerate(cells) if c.type == "amount"}
     for u in units:
-        for i, value in enumerate(values_in(u, spec)):
+        for i, raw in enumerate(values_in(u, spec)):
+            value = _finite(raw)
             if value is None:
                 continue
             if i in amounts:
-                amounts[i].append(value)
+                amounts[i].append(float(value))
             else:
                 counts[i] += int(value)
     out: dict[str, Number | None] = {}
     for i, cell in enumerate(cells):
         if i in amounts:
-            total = round(math.fsum(amounts[i]), 6)
-            out[cell.id] = int(total) if float(total).is_integer() else total
+            try:
+                total = round(math.fsum(amounts[i]), 6)
+            except OverflowError:
+                out[cell.id] = None
+                continue
+            out[cell.id] = int(total) if math.isfinite(total) and float(total).is_integer() else _total(total)
         else:
-            out[cell.id] = counts[i]
+            out[cell.id] = counts[i] if abs(counts[i]) <= 10 ** 300 else None
     return out
+
+
+def _same_file(a: str | Path, b: str | Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return os.path.realpath(a) == os.path.realpath(b)
+
+
+def check_outputs(targets: Iterable[Path], inputs: Sequence[str], overwrite: bool) -> None:
+    """Before anything is read: no output may be one of the inputs, and none may exist unless ``overwrite``.
+    Raises ConsolidateError or OutputExists."""
+    real = {os.path.realpath(p): p for p in inputs}
+    for target in targets:
+        clash = real.get(os.path.realpath(target))
+        if clash is None and target.exists():
+            clash = next((p for p in inputs if _same_file(p, target)), None) if len(inputs) < 10_000 else None
+        if clash is not None:
+            raise ConsolidateError(
+                f"输出文件 {target} 就是输入文件 {clash}：写入会覆盖一个单位报送的工作簿（并使它不被汇总）。"
+                "请把输出写到报送文件所在文件夹以外，或换一个文件名",
+                f"the output {target} is the input {clash}: write the output outside the inputs")
+        if target.exists() and not overwrite:
+            raise OutputExists(str(target))
 
 
 def consolidate(inputs: Sequence[str], output: str | Path, *, unit: str, year: int,
@@ -72,42 +123,62 @@ def consolidate(inputs: Sequence[str], output: str | Path, *, unit: str, year: i
                 overwrite: bool = False, progress: Progress | None = None, overview: bool = True,
                 annotate_dir: str | Path | None = None) -> Consolidation:
     """Consolidate the workbooks found in ``inputs`` into ``output`` (.xlsx), in the format version of the units
-    counted. Raises ConsolidateError, FormatMismatch, RosterError, OutputExists or OSError when it cannot run;
-    problems with single inputs are entries."""
+    counted. Raises ConsolidateError, InputsError, FormatMismatch, RosterError, OutputExists or OSError when it
+    cannot run; problems with single inputs are entries.
+
+    All or nothing: the city workbook, the overview page and the annotated copies are written to temporary files
+    beside their targets and renamed into place only when all of them are written (a unit whose copy cannot be
+    written is listed in ``copy_failures``; the rest is written). Every target is checked before anything is read.
+    """
+    from xltools.consolidate.overview import overview_html
+    from xltools.consolidate.returned import copy_targets, needs_copy, write_copy
     from xltools.consolidate.sheets import data_sheets
     from xltools.workbook.writer import write_workbook
 
     output = Path(output)
     if output.suffix.lower() != ".xlsx":
         raise ConsolidateError(f"输出文件必须以 .xlsx 结尾：{output.name}")
-    if output.exists() and not overwrite:
-        raise OutputExists(str(output))
-    paths = [p for p in expand_workbooks(inputs) if Path(p).resolve() != output.resolve()]
+    paths = expand_workbooks(inputs)
     if not paths:
         raise ConsolidateError("没有找到要汇总的工作簿（.xlsx/.xlsm）：" + " ".join(inputs))
+    copies_at = copy_targets(paths, annotate_dir) if annotate_dir is not None else {}
+    targets = [output, *([overview_path(output)] if overview else []), *copies_at.values()]
+    check_outputs(targets, [*paths, *([str(roster)] if roster is not None else [])], overwrite)
     entries_roster = read_roster(roster) if roster is not None else None
     results = read_units(paths, jobs, progress)
     entries = decide(results, year, include_invalid, entries_roster)
     included = [e.result for e in entries if e.included and e.result is not None]
     spec = target_format(included)  # before anything is written: mixed format versions are refused
     doc = ReportDocument(spec.id, unit, year, {"level": spec.summary_level}, sum_values(included, spec), {})
-    with atomic_output(output, overwrite) as tmp:
+    copies: list[Path] = []
+    failures: list[tuple[str, str]] = []
+    with contextlib.ExitStack() as staged:  # renamed into place (copies, page, workbook) only if all succeed
+        tmp = staged.enter_context(atomic_output(output, overwrite))
         write_workbook(spec, tmp, doc, data_sheets(spec, entries), {PROP_CONSOLIDATED: str(len(included))})
-    result = Consolidation(output, tuple(entries), doc, check_file(output))
-    if overview:
-        from xltools.consolidate.overview import write_overview
-
-        write_overview(overview_path(output), [e.result for e in entries if e.result is not None],
-                       title=f"{unit}{year}年政府信息公开工作年度报告 汇总情况", entries=entries, spec=spec)
-    if annotate_dir is not None:
-        from xltools.consolidate.returned import annotate_all
-
-        annotate_all([e.result for e in entries if e.result is not None and e.result.readable], annotate_dir,
-                     overwrite=overwrite)
-    return result
+        report = check_file(tmp)._replace(file=str(output))
+        if overview:
+            page = staged.enter_context(atomic_output(overview_path(output), overwrite))
+            html = overview_html([e.result for e in entries if e.result is not None],
+                                 title=f"{unit}{year}年政府信息公开工作年度报告 汇总情况", entries=entries, spec=spec)
+            with open(page, "w", encoding="utf-8", newline="\n") as fh:
+                fh.write(html)
+        for e in entries:
+            u = e.result
+            if u is None or u.file not in copies_at or e.status == "identical_copy" or not needs_copy(u):
+                continue
+            try:
+                with contextlib.ExitStack() as one:
+                    write_copy(u, one.enter_context(atomic_output(copies_at[u.file], overwrite)))
+                    staged.enter_context(one.pop_all())
+                copies.append(copies_at[u.file])
+            except (XltoolsError, OSError) as exc:
+                failures.append((u.file, f"无法生成退回文件：{getattr(exc, 'strerror', None) or exc}"))
+            except Exception as exc:  # openpyxl fails in many ways on a workbook the reader could read
+                if debugging():
+                    raise
+                failures.append((u.file, f"无法生成退回文件：{bug_reason(exc)}"))
+    return Consolidation(output, tuple(entries), doc, report, tuple(copies), tuple(failures))
 
 
 def overview_path(output: Path) -> Path:
     return output.with_name(output.stem + "-汇总情况.html")
-
-

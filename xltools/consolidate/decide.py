@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import NamedTuple
 
 from xltools.consolidate.collect import UnitResult
-from xltools.consolidate.roster import RosterEntry, unit_key
+from xltools.consolidate.roster import RosterEntry, RosterIndex, code_key, unit_key
 
 STATUS_ZH = {
     "included": "已汇总", "included_invalid": "已汇总（有错误）", "rejected": "退回（有错误）", "duplicate": "重复",
@@ -43,7 +43,8 @@ def _same_unit_groups(units: Sequence[UnitResult]) -> list[list[UnitResult]]:
 
     first: dict[tuple[str, str], int] = {}
     for i, u in enumerate(units):
-        for key in (("name", unit_key(u.unit)) if u.unit else None, ("code", u.code) if u.code else None):
+        code = code_key(u.code)
+        for key in (("name", unit_key(u.unit)) if u.unit else None, ("code", code) if code else None):
             if key is None:
                 continue
             if key in first:
@@ -90,13 +91,14 @@ def decide(results: Sequence[UnitResult], year: int, include_invalid: bool = Fal
     for sm in summaries:
         for name, code in sm.constituents:
             by_leaf.setdefault(("name", unit_key(name)), []).append(sm)
-            if code:
-                by_leaf.setdefault(("code", code), []).append(sm)
+            if code_key(code):
+                by_leaf.setdefault(("code", code_key(code)), []).append(sm)
     counted: list[UnitResult] = []
     for r in kept:
-        keys = [("name", unit_key(r.unit)), ("code", r.code)] if r.unit else [("code", r.code)]
+        keys = [("name", unit_key(r.unit)), ("code", code_key(r.code))] if r.unit else [("code", code_key(r.code))]
         inside = [sm for k in keys if k[1] for sm in by_leaf.get(k, []) if sm is not r]
-        shared = [sm for name, code in r.constituents for k in (("name", unit_key(name)), ("code", code)) if k[1]
+        shared = [sm for name, code in r.constituents
+                  for k in (("name", unit_key(name)), ("code", code_key(code))) if k[1]
                   for sm in by_leaf.get(k, []) if sm is not r]
         if inside:
             entries.append(Entry("double_counted", r,
@@ -111,10 +113,8 @@ def decide(results: Sequence[UnitResult], year: int, include_invalid: bool = Fal
     for r in counted:
         entries.append(Entry("included_invalid" if r.errors else "included", r))
     if roster is not None:
-        by_code = {e.code: e for e in roster if e.code}
-        by_name = {unit_key(e.unit): e for e in roster}
-        entries = [e._replace(roster=(by_code.get(e.result.code) if e.result.code else None)
-                              or by_name.get(unit_key(e.result.unit)))
+        index = RosterIndex(tuple(roster))
+        entries = [e._replace(roster=index.match(e.result.unit, e.result.code)[0])
                    if e.result is not None and e.roster is None else e for e in entries]
     order = {r.file: i for i, r in enumerate(results)}
     entries.sort(key=lambda e: order.get(e.result.file, len(order)) if e.result else len(order))
@@ -122,23 +122,22 @@ def decide(results: Sequence[UnitResult], year: int, include_invalid: bool = Fal
 
 
 def _match_roster(counted: list[UnitResult], entries: list[Entry], roster: Sequence[RosterEntry]) -> list[UnitResult]:
-    by_code = {e.code: e for e in roster if e.code}
-    by_name = {unit_key(e.unit): e for e in roster}
+    index = RosterIndex(tuple(roster))
     matched: set[str] = set()
     on_roster: list[UnitResult] = []
     for r in counted:
-        entry = by_code.get(r.code) if r.code else None
-        entry = entry or by_name.get(unit_key(r.unit))
+        entry, conflict = index.match(r.unit, r.code)
         if entry is None:
-            entries.append(Entry("not_on_roster", r, "名单中没有这个单位；如应汇总，请把它加入名单（或核对单位名称）"))
+            entries.append(Entry("not_on_roster", r, conflict
+                                 or "名单中没有这个单位；如应汇总，请把它加入名单（或核对单位名称）"))
         else:
-            matched.add(entry.unit)
+            matched.add(unit_key(entry.unit))
             on_roster.append(r)
-    for r in (e.result for e in entries if e.result is not None):
-        entry = (by_code.get(r.code) if r.code else None) or by_name.get(unit_key(r.unit))
+    for r in (e.result for e in entries if e.result is not None):  # received, if not counted: not 未报送
+        entry = index.match(r.unit, r.code)[0] or index.by_name.get(unit_key(r.unit))
         if entry is not None:
-            matched.add(entry.unit)
-    entries.extend(Entry("missing", None, "没有收到报告，请催报", e) for e in roster if e.unit not in matched)
+            matched.add(unit_key(entry.unit))
+    entries.extend(Entry("missing", None, "没有收到报告，请催报", e) for e in roster if unit_key(e.unit) not in matched)
     return on_roster
 
 

@@ -4,6 +4,7 @@ chart of the units' key figures, in one self-contained HTML file that sorts and 
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -20,8 +21,16 @@ CHART_UNITS = 30
 
 
 def key_figures(unit: UnitResult, spec: FormatSpec) -> list[float]:
-    """The unit's values of the format's key figures, by cell id (blank cells count 0)."""
-    return [round(sum((unit.value(i) or 0) for i in ids), 6) for _, ids in spec.key_figures]
+    """The unit's values of the format's key figures, by cell id (blank cells count 0, and so does anything that
+    is not a finite number)."""
+    def finite(cell_id: str) -> float:
+        v = unit.value(cell_id)
+        try:
+            return float(v) if isinstance(v, int | float) and math.isfinite(v) else 0.0
+        except OverflowError:
+            return 0.0
+
+    return [round(math.fsum(finite(i) for i in ids), 6) for _, ids in spec.key_figures]
 
 
 def _chart_series(spec: FormatSpec) -> tuple[list[int], list[int]]:
@@ -92,13 +101,20 @@ def overview_context(units: Sequence[UnitResult], title: str, entries: Sequence[
     }
 
 
+def overview_html(units: Sequence[UnitResult], title: str = "年度报告校验情况",
+                  entries: Sequence[Any] | None = None, spec: FormatSpec | None = None) -> str:
+    """The overview page as one self-contained HTML text."""
+    return render_page("overview.html.j2", **overview_context(units, title, entries, spec))
+
+
 def write_overview(path: str | Path, units: Sequence[UnitResult], title: str = "年度报告校验情况",
-                   entries: Sequence[Any] | None = None, spec: FormatSpec | None = None) -> Path:
-    """Write the overview page (atomically)."""
+                   entries: Sequence[Any] | None = None, spec: FormatSpec | None = None,
+                   overwrite: bool = False) -> Path:
+    """Write the overview page (atomically; an existing file only with ``overwrite``, else OutputExists)."""
     from xltools.atomic import atomic_output
 
     path = Path(path)
-    html = render_page("overview.html.j2", **overview_context(units, title, entries, spec))
-    with atomic_output(path, overwrite=True) as tmp, open(tmp, "w", encoding="utf-8", newline="\n") as fh:
+    html = overview_html(units, title, entries, spec)
+    with atomic_output(path, overwrite) as tmp, open(tmp, "w", encoding="utf-8", newline="\n") as fh:
         fh.write(html)
     return path
