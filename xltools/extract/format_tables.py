@@ -43,7 +43,8 @@ def _last_is_total(ids: list[str], pairs: list[tuple[list[str], list[str]]]) -> 
     return any(left == [ids[-1]] and sorted(right) == sorted(ids[:-1]) for left, right in pairs)
 
 
-def _label(spec: FormatSpec, cell_id: str) -> str:
+def row_label(spec: FormatSpec, cell_id: str) -> str:
+    """The last part of a cell's row label in the spec ("规章", "一、本年新收政府信息公开申请数量")."""
     return spec.cell(cell_id).row[-1] if spec.cell(cell_id).row else ""
 
 
@@ -58,7 +59,7 @@ def _variant(spec: FormatSpec, table: str, key: str, text: str) -> dict[str, Any
 def read_blocks(spec: FormatSpec, table: str, text: str, values: Values, notes: list[Note]) -> None:
     """A table of labelled rows of different widths without totals (表二)."""
     rows = table_rows(spec, table)
-    labels = [_label(spec, ids[0]) for _, ids in rows]
+    labels = [row_label(spec, ids[0]) for _, ids in rows]
     sheet = spec.tables[table]["sheet"]
     found = [part for g in groups(text) for part in _unstack(g, labels, [len(ids) for _, ids in rows], False, notes)]
     variant = _variant(spec, table, "variants", text)
@@ -87,7 +88,7 @@ def read_grid(spec: FormatSpec, table: str, text: str, values: Values, notes: li
     rows: list[str] = list(info["rows"])
     columns: list[str] = list(info["columns"])
     sheet = info["sheet"]
-    labels = [_label(spec, f"{table}.{r}.{columns[0]}") for r in rows]
+    labels = [row_label(spec, f"{table}.{r}.{columns[0]}") for r in rows]
     pairs = sum_pairs(spec, table)
     total_size = len(columns) if _last_is_total([f"{table}.{rows[0]}.{c}" for c in columns], pairs) else None
     found = [g for g in groups(text) if len(g.tokens) > 1 or len(g.tokens[0]) > 1 or g.before.strip()]

@@ -13,15 +13,18 @@ from typing import Any, NamedTuple
 
 from xltools.atomic import OutputExists
 from xltools.checking.check import check_file, expand_inputs
-from xltools.extract.lines import SourceError
+from xltools.errors import XltoolsError
 from xltools.extract.parse import parse_report
 from xltools.extract.sources import SUFFIXES, read_source
 from xltools.extract.tables import Note
+from xltools.format.findings import CellRef
 from xltools.format.spec import FormatSpec, default_format_id, load_spec
 from xltools.reading.document import ReportDocument
 
 JSON_SCHEMA_ID = "xltools.import/1"
 STATUS_ZH = {"imported": "已导入", "partial": "部分导入", "failed": "失败"}
+INCOMPLETE = ("missing", "ambiguous", "image", "variant", "cut")  # notes that make an import partial
+SHOWN_EMPTY = 10  # empty cells named in the text report (all of them are in the JSON)
 
 
 class ImportResult(NamedTuple):
@@ -38,6 +41,12 @@ class ImportResult(NamedTuple):
     def empty_cells(self) -> list[str]:
         doc = self.document
         return [] if doc is None else [k for k, v in doc.values.items() if v is None]
+
+    @property
+    def empty_refs(self) -> list[CellRef]:
+        """The empty cells as ``check`` names them: sheet, address, row and column labels."""
+        spec = self.spec
+        return [CellRef.of(spec.cell(i)) for i in self.empty_cells]
 
     @property
     def spec(self) -> FormatSpec:
@@ -58,6 +67,7 @@ class ImportResult(NamedTuple):
                       "total": len(self.spec.number_cells)},
             "sections_found": self.sections_found if doc else [],
             "empty_cells": self.empty_cells,
+            "empty_cells_at": [c.to_json() for c in self.empty_refs],
             "notes": [{"kind": n.kind, "cells": list(n.cells), "message": n.message, "source": n.source}
                       for n in self.notes],
             "check": {"errors": self.errors, "warnings": self.warnings} if self.output else None,
@@ -80,7 +90,7 @@ def _status(doc: ReportDocument, notes: list[Note]) -> str:
     if found == 0 and not doc.texts:
         return "failed"
     complete = found == len(load_spec(doc.format_id).number_cells) and not any(
-        n.kind in ("missing", "ambiguous", "image", "variant") for n in notes)
+        n.kind in INCOMPLETE for n in notes)
     return "imported" if complete else "partial"
 
 
@@ -94,8 +104,8 @@ def import_file(path: str | Path, output: str | Path | None = None, *, unit: str
     source = str(path)
     try:
         doc, notes = read_report(path, unit=unit, year=year, level=level, format_id=format_id)
-    except SourceError as exc:
-        return ImportResult(source, "failed", reason=str(exc))
+    except XltoolsError as exc:  # unreadable, damaged, over a limit: the message says what to do
+        return ImportResult(source, "failed", reason=exc.zh)
     except OSError as exc:
         return ImportResult(source, "failed", reason=f"无法打开文件：{exc.strerror or exc}")
     except Exception as exc:  # a strange file must not stop a batch; say what happened instead
@@ -104,8 +114,13 @@ def import_file(path: str | Path, output: str | Path | None = None, *, unit: str
     if status == "failed":
         return ImportResult(source, status, None, doc, tuple(notes), "没有找到报告的任何部分或表格数字")
     target = Path(output) if output is not None else Path(path).with_suffix(".xlsx")
-    new(target, data=doc.to_json(), overwrite=overwrite)
-    report = check_file(target)
+    try:
+        new(target, data=doc.to_json(), overwrite=overwrite)
+        report = check_file(target)
+    except OutputExists:
+        raise
+    except XltoolsError as exc:  # the workbook could not be written or read back: this file fails, not the batch
+        return ImportResult(source, "failed", None, doc, tuple(notes), exc.zh)
     return ImportResult(source, status, target, doc, tuple(notes), None, report.tally("error"),
                         report.tally("warning"))
 
@@ -135,7 +150,8 @@ def exit_code(results: list[ImportResult]) -> int:
 
 
 KIND_ZH = {"missing": "缺少", "ambiguous": "无法确定", "variant": "格式差异", "extra": "多余数字",
-           "unplaced": "未导入的文字", "image": "图片", "split": "拆分", "blank": "空白"}
+           "unplaced": "未导入的文字", "image": "图片", "split": "拆分", "blank": "空白",
+           "cut": "截断"}
 
 
 def render_text(results: list[ImportResult]) -> str:
@@ -160,14 +176,20 @@ def render_text(results: list[ImportResult]) -> str:
             lines.append(f"  〔{KIND_ZH.get(n.kind, n.kind)}〕{n.message}")
             if n.source:
                 lines.append(f"      原文：{n.source[:120]}")
-        empty = r.empty_cells
-        if empty and r.output:
-            more = f" 等 {len(empty)} 个" if len(empty) > 3 else ""
-            lines.append(f"  留空的单元格：{'、'.join(empty[:3])}{more}")
+        empty = r.empty_refs if r.output else []
+        if empty:
+            more = f"（共 {len(empty)} 个，--format json 列出全部）" if len(empty) > SHOWN_EMPTY else ""
+            lines.append(f"  留空的单元格{more}：" + "、".join(_where(c) for c in empty[:SHOWN_EMPTY]))
     if len(results) > 1:
         counts = {s: sum(r.status == s for r in results) for s in STATUS_ZH}
         lines.append("汇总：" + "，".join(f"{STATUS_ZH[s]} {n}" for s, n in counts.items()))
     return "\n".join(lines)
+
+
+def _where(c: CellRef) -> str:
+    """A cell as ``check`` names it: 表三!D25〔（六）其他处理3.其他｜自然人〕."""
+    labels = "｜".join(x for x in (c.row_label, c.col_label) if x)
+    return f"{c.ref}〔{labels}〕" if labels else c.ref
 
 
 def to_json(results: list[ImportResult]) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from typing import NamedTuple
 
 from xltools.errors import XltoolsError
 from xltools.extract.tables import PLACEHOLDER
+from xltools.limits import ENV, LimitError, limits
 
 _NUMERIC = re.compile(r"^\s*(\d+(\.\d+)?|[/／\-－—–]+)\s*$")
 
@@ -37,22 +38,43 @@ def row_line(cells: list[str], exact: bool = True) -> str:
     return " ".join(c or PLACEHOLDER for i, c in enumerate(cells) if c or numeric[0] < i < numeric[-1])
 
 
-def grid_rows(rows: list[list[tuple[str, int, int]]]) -> list[list[str]]:
-    """Rows of (text, rowspan, colspan) -> rows of the cells that start in each row (spanned positions dropped)."""
+class TableBudget:
+    """The cells of all tables of one document, counted against ``limits().table_cells``: a page whose tables
+    (with their spans) cover more cells than any report is refused instead of filling the memory."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.limit = limits().table_cells
+        self.used = 0
+
+    def spend(self, cells: int) -> None:
+        self.used += cells
+        if self.used > self.limit:
+            raise LimitError(
+                f"{self.name} 中的表格太大（超过 {self.limit} 个单元格，上限 table_cells），不像年度报告的表格，"
+                f"未导入：请确认文件（上限可由 {ENV}=table_cells=… 调整）",
+                f"the tables of {self.name} have more than {self.limit} cells (limit table_cells, see {ENV})")
+
+
+def grid_rows(rows: list[list[tuple[str, int, int]]], budget: TableBudget | None = None) -> list[list[str]]:
+    """Rows of (text, rowspan, colspan) -> rows of the cells that start in each row (spanned positions dropped).
+    Spans are clipped to the table's rows and to ``limits().table_span`` columns; the cells covered are counted
+    in ``budget``."""
+    span_limit = limits().table_span
     out: list[list[str]] = []
-    taken: dict[tuple[int, int], bool] = {}
+    taken: set[tuple[int, int]] = set()
     for r, row in enumerate(rows):
         col = 0
         cells: list[str] = []
         for text, rowspan, colspan in row:
-            while taken.get((r, col)):
+            rowspan, colspan = min(rowspan, len(rows) - r, span_limit), min(colspan, span_limit)
+            if budget is not None:
+                budget.spend(rowspan * colspan)
+            while (r, col) in taken:
                 col += 1
-            for dr in range(rowspan):
-                for dc in range(colspan):
-                    taken[(r + dr, col + dc)] = True
+            if rowspan > 1:
+                taken.update((r + dr, col + dc) for dr in range(1, rowspan) for dc in range(colspan))
             cells.append(text)
             col += colspan
         out.append(cells)
     return out
-
-

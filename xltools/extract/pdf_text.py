@@ -1,6 +1,9 @@
 """Text of a PDF report with pdfplumber (the only module importing it, with its pdfminer.six). Ruled tables are
 read as tables (cell by cell, so a row's numbers stay with its label however the label wraps); the text around
-them line by line as laid out; pictures are marked so that tables published as images are recognised."""
+them line by line as laid out; pictures are marked so that tables published as images are recognised.
+
+A PDF that cannot be read says why in words a clerk can act on: encrypted, empty, incomplete (a download cut
+short), not a PDF at all, or otherwise damaged."""
 
 from __future__ import annotations
 
@@ -8,10 +11,14 @@ from pathlib import Path
 from typing import Any
 
 import pdfplumber
-from pdfminer.pdfparser import PDFSyntaxError
+from pdfminer.pdfdocument import PDFEncryptionError
+from pdfminer.psexceptions import PSEOF, PSException
+from pdfplumber.utils.exceptions import MalformedPDFException, PdfminerException
 
 from xltools.extract.lines import Source, SourceError, row_line
 from xltools.extract.tables import PICTURE
+
+_TAIL = 2048  # a complete PDF ends with "%%EOF" within its last bytes
 
 
 def _text(page: Any) -> str:
@@ -35,14 +42,43 @@ def _page_text(page: Any) -> str:
     return "\n".join(parts)
 
 
+def _damage(path: Path, exc: BaseException) -> SourceError:
+    """What is wrong with a PDF pdfminer could not read, and what to do about it."""
+    cause = exc.args[0] if isinstance(exc, PdfminerException) and exc.args else exc
+    with open(path, "rb") as f:
+        head = f.read(1024)
+        f.seek(0, 2)
+        size = f.tell()
+        f.seek(max(0, size - _TAIL))
+        tail = f.read()
+    if isinstance(cause, PDFEncryptionError):
+        return SourceError("PDF 已加密（需要密码才能打开），无法读取：请提供未加密的文件",
+                           "the PDF is encrypted (it needs a password): please provide an unencrypted file")
+    if size == 0:
+        return SourceError("PDF 文件是空的（0 字节），可能没有下载或复制完整：请重新下载或重新导出",
+                           "the PDF file is empty (0 bytes): please download or export it again")
+    if b"%PDF-" not in head:
+        return SourceError("文件不是 PDF（内容不是 PDF 格式，可能是扩展名不对或文件已损坏）：请确认文件，"
+                           "或重新下载、重新导出为 PDF",
+                           "the file is not a PDF (wrong extension or damaged): please check it or export it again")
+    if isinstance(cause, PSEOF) or b"%%EOF" not in tail:
+        return SourceError("PDF 文件不完整（可能没有下载完）：请重新下载或重新导出",
+                           "the PDF file is incomplete (perhaps not fully downloaded): please download it again")
+    return SourceError("PDF 文件已损坏，无法读取：请用 PDF 阅读器打开后另存为新的 PDF，或重新下载、重新导出",
+                       f"the PDF file is damaged ({cause}): open and save it again in a PDF reader, "
+                       "or download or export it again")
+
+
 def pdf_source(path: Path) -> Source:
     pages: list[str] = []
     try:
         with pdfplumber.open(path) as pdf:
             for page in pdf.pages:
                 pages.append(_page_text(page))
-    except (PDFSyntaxError, ValueError, KeyError, TypeError) as exc:
-        raise SourceError(f"无法读取 PDF：{exc}") from None
+    except (PdfminerException, MalformedPDFException, PSException, ValueError, KeyError, TypeError,
+            AssertionError, IndexError, AttributeError) as exc:
+        raise _damage(path, exc) from None
     if not any(p.strip().replace(PICTURE, "") for p in pages):
-        raise SourceError("PDF 没有文字层（可能是扫描件），无法导入；请用文字版 PDF 或 Word 文档")
+        raise SourceError("PDF 没有文字层（可能是扫描件），无法导入；请用文字版 PDF 或 Word 文档",
+                          "the PDF has no text layer (a scan?): please use a text PDF or the Word document")
     return Source("\n".join(pages), hard_wrapped=True)

@@ -1,39 +1,45 @@
-"""Text out of the files reports come in: .txt, web pages (.html/.htm) and Word (.docx). PDFs are in pdf_text.py.
+"""Text out of the files reports come in: .txt, web pages (.html/.htm) and Word (.docx, in docx.py). PDFs are in
+pdf_text.py.
 
 Tables become one line per row, cells separated by spaces, a blank cell of a data row written as "∅" so that a
 row keeps its positions; pictures become "〔图片〕" so that a table published as an image is recognised.
-Web pages and Word documents are read with the standard library (html.parser; zipfile + ElementTree for the
-document XML): both formats are stable, and reading text, rows, spans and pictures needs nothing more.
+Web pages are read with the standard library's html.parser: reading text, rows, spans and pictures needs nothing
+more. Every source is read within the limits (``xltools.limits``): file size, table spans and cells.
 """
 
 from __future__ import annotations
 
+import codecs
+import contextlib
 import re
-import zipfile
 from html.parser import HTMLParser
 from pathlib import Path
-from xml.etree import ElementTree as ET
 
 from xltools.errors import require
-from xltools.extract.lines import Source, SourceError, grid_rows, row_line
+from xltools.extract.docx import docx_source
+from xltools.extract.lines import Source, SourceError, TableBudget, grid_rows, row_line
 from xltools.extract.tables import PICTURE
+from xltools.limits import check_file_size
 from xltools.reading.textfile import decode_text
 
 SUFFIXES = (".txt", ".html", ".htm", ".docx", ".pdf")
 _BLOCK = {"p", "div", "br", "h1", "h2", "h3", "h4", "h5", "h6", "li", "section", "article", "title", "tr",
           "table", "ul", "ol", "blockquote", "pre", "header", "footer", "dt", "dd"}
 _SKIP = {"script", "style", "noscript", "nav", "select", "button", "iframe", "svg", "head"}
-W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{1,40})""", re.I)
+_SAMPLE = 65536  # characters looked at to tell text from binary data
+_BINARY_SHARE = 0.01  # more control characters than this share: not a text file
 
 
 class _Page(HTMLParser):
-    def __init__(self) -> None:
+    def __init__(self, budget: TableBudget) -> None:
         super().__init__(convert_charrefs=True)
-        self.lines: list[str] = [""]
+        self.lines: list[list[str]] = [[]]  # each line as its pieces: joined once at the end (linear time)
         self.skip = 0
         self.tables: list[list[list[tuple[str, int, int]]]] = []
         self.cell: list[str] | None = None
         self.span = (1, 1)
+        self.budget = budget
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _SKIP:
@@ -48,7 +54,7 @@ class _Page(HTMLParser):
         elif tag == "img" and not self.skip:
             self._text(PICTURE)
         elif tag in _BLOCK and self.cell is None:
-            self.lines.append("")
+            self.lines.append([])
 
     def handle_endtag(self, tag: str) -> None:
         if tag in _SKIP:
@@ -58,10 +64,10 @@ class _Page(HTMLParser):
             self.cell = None
         elif tag == "table" and self.tables:
             rows = self.tables.pop()
-            self.lines.extend(row_line(cells) for cells in grid_rows(rows))
-            self.lines.append("")
+            self.lines.extend([row_line(cells)] for cells in grid_rows(rows, self.budget))
+            self.lines.append([])
         elif tag in _BLOCK and self.cell is None:
-            self.lines.append("")
+            self.lines.append([])
 
     def handle_data(self, data: str) -> None:
         if not self.skip:
@@ -71,7 +77,7 @@ class _Page(HTMLParser):
         if self.cell is not None:
             self.cell.append(data)
         else:
-            self.lines[-1] += data.replace("\n", " ")
+            self.lines[-1].append(data.replace("\n", " "))
 
 
 def _int(value: str | None) -> int:
@@ -81,62 +87,66 @@ def _int(value: str | None) -> int:
         return 1
 
 
-def html_source(text: str) -> Source:
-    page = _Page()
+def html_source(text: str, name: str = "网页") -> Source:
+    page = _Page(TableBudget(name))
     page.feed(text)
     page.close()
-    lines = [re.sub(r"[ \t\u00a0\u3000]+", " ", ln).strip() for ln in page.lines]
+    lines = [re.sub(r"[ \t\u00a0\u3000]+", " ", "".join(ln)).strip() for ln in page.lines]
     return Source("\n".join(ln for ln in lines if ln), hard_wrapped=False)
 
 
-def _docx_text(el: ET.Element) -> str:
-    parts: list[str] = []
-    for node in el.iter():
-        if node.tag == W + "t" and node.text:
-            parts.append(node.text)
-        elif node.tag in (W + "tab",):
-            parts.append(" ")
-        elif node.tag in (W + "br", W + "cr"):
-            parts.append("\n")
-        elif node.tag in (W + "drawing", W + "pict"):
-            parts.append(PICTURE)
-    return "".join(parts)
-
-
-def docx_source(path: Path) -> Source:
+def _declared(raw: bytes) -> str | None:
+    """The encoding a web page declares (<meta charset=…>), when Python knows it."""
+    m = _CHARSET.search(raw[:4096])
+    if m is None:
+        return None
     try:
-        with zipfile.ZipFile(path) as z:
-            root = ET.fromstring(z.read("word/document.xml"))
-    except (zipfile.BadZipFile, KeyError, ET.ParseError) as exc:
-        raise SourceError(f"不是有效的 Word 文档（.docx）：{exc}") from None
-    body = root.find(W + "body")
-    lines: list[str] = []
-    for block in (body if body is not None else []):
-        if block.tag == W + "p":
-            lines.append(_docx_text(block))
-        elif block.tag == W + "tbl":
-            rows: list[list[tuple[str, int, int]]] = []
-            for tr in block.iter(W + "tr"):
-                row: list[tuple[str, int, int]] = []
-                for tc in tr.findall(W + "tc"):
-                    props = tc.find(W + "tcPr")
-                    span = props.find(W + "gridSpan") if props is not None else None
-                    merge = props.find(W + "vMerge") if props is not None else None
-                    colspan = _int(span.get(W + "val")) if span is not None else 1
-                    if merge is not None and merge.get(W + "val", "continue") == "continue":
-                        row.append(("\x00", 1, colspan))  # covered by the cell above
-                        continue
-                    row.append((" ".join(_docx_text(p) for p in tc.iter(W + "p")).strip(), 1, colspan))
-                rows.append(row)
-            for cells in rows:
-                lines.append(row_line([c for c, _, _ in cells if c != "\x00"]))
-    return Source("\n".join(lines), hard_wrapped=False)
+        return codecs.lookup(m.group(1).decode("ascii")).name
+    except LookupError:
+        return None
+
+
+def _binary(raw: bytes) -> bool:
+    """Bytes that are data, not text: NUL bytes or many control bytes in the first ``_SAMPLE``."""
+    sample = raw[:_SAMPLE]
+    controls = sum(sample.count(bytes([b])) for b in range(32) if b not in (9, 10, 12, 13))
+    return b"\x00" in sample or controls > _BINARY_SHARE * max(1, len(sample))
+
+
+def _decode(raw: bytes, html: bool) -> str:
+    """The text of a .txt or web page: UTF-8, GB18030, UTF-16 with its BOM (Notepad's "Unicode"), or the
+    encoding a web page declares. Raises SourceError for binary data or an unknown encoding."""
+    kind = "网页" if html else "文本文件"
+    text = raw.decode("utf-16") if raw[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) else None
+    if text is None and _binary(raw):
+        raise SourceError(f"文件内容不是文字（是二进制数据，可能是扩展名不对或文件已损坏），无法作为{kind}导入："
+                          "请确认文件；Word 文档请用 .docx，PDF 请用 .pdf",
+                          "the file holds binary data, not text (wrong extension or damaged): please check it")
+    text = text if text is not None else decode_text(raw)
+    declared = _declared(raw) if html and text is None else None
+    if declared:  # neither UTF-8 nor GB18030: the page's own declaration (Big5, Shift-JIS…), if it holds
+        with contextlib.suppress(UnicodeDecodeError):
+            text = raw.decode(declared)
+    if text is None:
+        raise SourceError(f"无法识别{kind}的文字编码（支持 UTF-8 和 GBK/GB18030）：请用记事本或浏览器打开，"
+                          "另存为 UTF-8 编码后再导入",
+                          "cannot tell the text encoding (UTF-8 and GBK/GB18030 are supported): save the file "
+                          "as UTF-8 and try again")
+    return text
 
 
 def read_source(path: str | Path) -> Source:
-    """The text of a report file. Raises SourceError (unsupported or unreadable) or OSError."""
+    """The text of a report file. Raises SourceError (unsupported or unreadable), LimitError (too large) or
+    OSError."""
     path = Path(path)
     suffix = path.suffix.lower()
+    if suffix not in SUFFIXES:
+        raise SourceError(f"不支持的文件类型“{suffix or path.name}”（支持 .docx、.html/.htm、.pdf、.txt）",
+                          f"unsupported file type “{suffix or path.name}” (.docx, .html/.htm, .pdf, .txt)")
+    if path.exists() and not path.is_file():  # a folder, a pipe or a device: reading it could wait forever
+        raise SourceError("不是普通文件（可能是文件夹、管道或设备），无法导入：请选择报告文件本身",
+                          "not a regular file (a folder, pipe or device): choose the report file itself")
+    check_file_size(path, "导入的文件")
     if suffix == ".pdf":
         require("pdfplumber", "import", SourceError)  # the import extra
         from xltools.extract.pdf_text import pdf_source
@@ -144,11 +154,8 @@ def read_source(path: str | Path) -> Source:
         return pdf_source(path)
     if suffix == ".docx":
         return docx_source(path)
-    if suffix not in SUFFIXES:
-        raise SourceError(f"不支持的文件类型“{suffix or path.name}”（支持 .docx、.html/.htm、.pdf、.txt）")
-    text = decode_text(path.read_bytes())
-    if text is None:
-        raise SourceError("无法识别文件的文字编码（支持 UTF-8 和 GBK/GB18030）")
-    if suffix in (".html", ".htm"):
-        return html_source(text)
+    html = suffix in (".html", ".htm")
+    text = _decode(path.read_bytes(), html)
+    if html:
+        return html_source(text, path.name)
     return Source(text, hard_wrapped=True)

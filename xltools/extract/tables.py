@@ -27,7 +27,7 @@ class Group(NamedTuple):
 
 class Note(NamedTuple):
     """Something the importer could not do with certainty: ``kind`` (missing | ambiguous | variant | extra |
-    unplaced | image), the cells concerned, a message (Chinese) and the source text."""
+    unplaced | image | blank | split | cut), the cells concerned, a message (Chinese) and the source text."""
 
     kind: str
     cells: tuple[str, ...]

@@ -67,10 +67,12 @@ def title_unit_year(head: str, whole: str) -> tuple[str | None, int | None, int]
 
 def signature_date(tail: str) -> tuple[str | None, int]:
     """The 成文日期 at the very end of the report ("2022 年 1 月 17 日") as ISO, and where it starts in ``tail``."""
-    matches = [m for m in _DATE.finditer(tail) if not tail[m.end():].strip(" \n\t。")]
-    if not matches:
+    end = len(tail.rstrip(" \n\t。"))  # only a date right at the end counts (one pass: linear time)
+    m = _DATE.search(tail, max(0, end - 200))
+    while m is not None and m.end() < end:
+        m = _DATE.search(tail, m.start() + 1)
+    if m is None or m.end() != end:
         return None, len(tail)
-    m = matches[-1]
     year, month, day = (int(g) for g in m.groups())
     if not (1 <= month <= 12 and 1 <= day <= 31):
         return None, len(tail)
@@ -78,7 +80,8 @@ def signature_date(tail: str) -> tuple[str | None, int]:
 
 
 def _width(line: str) -> float:
-    return sum(0.5 if ch.isascii() else 1.0 for ch in line)
+    """A line's printed width: ASCII characters count half."""
+    return len(line) - 0.5 * len(line.encode("ascii", "ignore"))
 
 
 def paragraphs(text: str, hard_wrapped: bool) -> list[str]:
