@@ -24,6 +24,8 @@ PYPROJECT = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
 # Which extra brings each optional library (imported only by the feature that needs it).
 OPTIONAL = {"docx": "export", "lxml": "export", "pdfplumber": "import", "pdfminer": "import", "xlwings": "excel"}
 BUILD_TIME = {"pyopenvba": "test"}  # rebuilding the macro template (python -m xltools.workbook.macro)
+# What the plain install brings: every command but Word/PDF export, PDF import and the Excel buttons.
+CORE = {"click", "defusedxml", "filelock", "jinja2", "openpyxl", "pebble", "python-calamine", "xlsxwriter"}
 
 
 def _name(requirement: str) -> str:
@@ -74,7 +76,7 @@ def test_every_imported_library_is_declared_where_it_is_needed() -> None:
     # the tests exercise every extra; dev (CI) brings the tests and the tools
     assert _extra("test") >= _extra("export") | _extra("import") | _extra("excel")
     assert _extra("dev") >= _extra("test") | {"mypy", "ruff", "build"}
-    assert {"jinja2", "click", "python-calamine", "openpyxl", "xlsxwriter"} == core
+    assert core == CORE
 
 
 @pytest.fixture(scope="module")
@@ -96,7 +98,7 @@ def test_wheel_metadata(wheel: Path) -> None:
     assert meta["Name"] == DISTRIBUTION and meta["Version"] == PYPROJECT["project"]["version"]
     assert "xltools = xltools.cli:main" in entry_points
     core = {_name(r) for r in requires if "extra ==" not in r}
-    assert core == {"click", "jinja2", "openpyxl", "python-calamine", "xlsxwriter"}
+    assert core == CORE
     assert set(meta.get_all("Provides-Extra") or []) >= {"export", "import", "excel", "all", "test", "dev"}
     excel = {r.split(";")[0].strip() for r in requires if "extra == 'excel'" in r}
     assert "xlwings==0.37.8" in excel and any(_name(r) == "python-docx" for r in excel)
