@@ -255,6 +255,9 @@ LAUGHS = ('<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2
     ({T3: lambda d: d[: d.find(b"</sheetData>") // 2]}, (T3, "不完整")),
     ({"xl/workbook.xml": None}, ("xl/workbook.xml",)),
     ({"_rels/.rels": None}, ("_rels/.rels", "缺失")),
+    # found by benchmarks/fuzz.py: an encoding Python does not know was an xltools bug (LookupError)
+    ({"xl/workbook.xml": lambda d: d.replace(b'encoding="UTF-8"', b'encoding="TTF-8"', 1)},
+     ("xl/workbook.xml 无法解析",)),
 ])
 def test_damaged_parts_are_named(tmp_path: Path, edits: dict[str, Edit], words: tuple[str, ...]) -> None:
     book = rewrite(tmp_path / "damaged.xlsx", edits)
@@ -369,6 +372,7 @@ def _styled(number_format: int) -> Callable[[bytes], bytes]:
     (14, "-1e12", "表三", "D5", "VALUE_NEGATIVE"),  # calamine panics: a BaseException, a traceback before
     (14, "-5647826480094245.0", "封面", "B6", "META_INVALID"),
     (46, "1e16", "表三", "D5", "VALUE_INVALID_NUMBER"),  # Python's timedelta overflows: 无法读取 before
+    (14, "99999999", "封面", "B6", "META_INVALID"),  # 8 digits: past the last date calamine can make (it panicked)
 ])
 def test_dates_and_times_out_of_range_are_findings_at_the_cell(tmp_path: Path, number_format: int, value: str,
                                                                sheet: str, address: str, rule: str) -> None:

@@ -1,5 +1,10 @@
 """Write outputs safely: into a temporary file beside the target, then an atomic rename; and edit a file in place
-only under a lock, refusing when another program changed it meanwhile."""
+only under a lock, refusing when another program changed it meanwhile.
+
+Temporary files and folders are named ``.~<name>.<pid>.<random>`` beside what they become. Every path of a run
+removes its own (also Ctrl-C and SIGTERM); a run killed outright (kill -9, a power cut) cannot, so the next run
+writing into the same folder removes those whose process is gone (``remove_stale``).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,9 @@ import contextlib
 import errno
 import hashlib
 import os
+import re
 import shutil
+import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -88,6 +95,55 @@ def _mode_for(target: Path) -> int:
         return 0o666 & ~umask
 
 
+# ``temp_prefix`` + the 8 characters tempfile adds (+ the suffix); never LibreOffice's lock files (.~lock.NAME#)
+_STALE = re.compile(r"\.~(?!lock\.).*\.([0-9]+)\.[a-z0-9_]{8}(?:\.[A-Za-z0-9]+)?")
+
+
+def temp_prefix(name: str) -> str:
+    """The prefix of this process's temporary files for ``name`` (kept short: the whole name must stay a valid
+    file name beside a long one)."""
+    return f".~{name[:40]}.{os.getpid()}."
+
+
+def _gone(pid: int) -> bool:
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # it exists, run by someone else
+        return False
+    return False
+
+
+def remove_stale(folder: str | Path) -> None:
+    """Remove the temporary files and folders of xltools runs in ``folder`` whose process no longer exists (left
+    by kill -9 or a power cut). Never fails; does nothing on Windows, where a process cannot be probed safely."""
+    if sys.platform == "win32":
+        return
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(folder):
+            m = _STALE.fullmatch(entry.name)
+            if m is None or not _gone(int(m.group(1))):
+                continue
+            with contextlib.suppress(OSError):
+                if entry.is_dir(follow_symlinks=False):
+                    shutil.rmtree(entry.path)
+                else:
+                    os.unlink(entry.path)
+
+
+@contextlib.contextmanager
+def temp_folder(beside: str | Path) -> Iterator[str]:
+    """A temporary folder beside ``beside`` (a file to be written), removed on every path."""
+    parent = Path(beside).resolve().parent
+    parent.mkdir(parents=True, exist_ok=True)
+    remove_stale(parent)
+    with tempfile.TemporaryDirectory(prefix=temp_prefix("xltools"), dir=parent) as work:
+        yield work
+
+
 @contextlib.contextmanager
 def atomic_output(target: str | Path, overwrite: bool = False,
                   before_replace: Callable[[], None] | None = None) -> Iterator[str]:
@@ -100,7 +156,8 @@ def atomic_output(target: str | Path, overwrite: bool = False,
     tmp = None
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".~" + target.stem, suffix=target.suffix, dir=target.parent)
+        remove_stale(target.parent)
+        fd, tmp = tempfile.mkstemp(prefix=temp_prefix(target.stem), suffix=target.suffix, dir=target.parent)
         os.close(fd)
         yield tmp
         os.chmod(tmp, _mode_for(target))

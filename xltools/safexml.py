@@ -26,13 +26,16 @@ class HostileXML(Exception):
 
 
 def parse(data: bytes) -> Element:
-    """Parse ``data``; raises HostileXML (DTD/entities) or ParseError/ValueError (damaged XML)."""
+    """Parse ``data``; raises HostileXML (DTD/entities) or ParseError/ValueError (damaged XML, also an unknown
+    encoding)."""
     try:
         if _PLAIN_XML.match(data) and b"<!DOCTYPE" not in data:
             return fromstring(data)
         root: Element = SafeET.fromstring(data, forbid_dtd=True)
     except defusedxml.DefusedXmlException:
         raise HostileXML from None
+    except LookupError as exc:  # an encoding Python does not know: damaged, like any other unreadable XML
+        raise ParseError(str(exc)) from None
     return root
 
 
@@ -42,3 +45,5 @@ def iterparse(data: bytes, events: tuple[str, ...] = ("end",)) -> Iterator[tuple
         yield from SafeET.iterparse(io.BytesIO(data), events=events, forbid_dtd=True)
     except defusedxml.DefusedXmlException:
         raise HostileXML from None
+    except LookupError as exc:
+        raise ParseError(str(exc)) from None

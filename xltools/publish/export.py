@@ -11,11 +11,10 @@ import hashlib
 import os
 import re
 import shutil
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from xltools.atomic import OutputExists, WriteError, atomic_output
+from xltools.atomic import OutputExists, WriteError, atomic_output, temp_folder
 from xltools.checking.check import CheckReport, check_file
 from xltools.errors import XltoolsError, require
 from xltools.format.spec import load_spec
@@ -135,7 +134,7 @@ def _write(content: ReportContent, format_id: str, output: Path, fmt: str, *, ov
         return
     from xltools.publish.pdf import docx_to_pdf
 
-    with tempfile.TemporaryDirectory(prefix="xltools-export-") as work:
+    with temp_folder(output) as work:  # beside the output: a killed run's folder is removed by the next one
         docx = os.path.join(work, "report.docx")
         write_docx(content, docx, created=created, for_libreoffice=True)
         pdf = os.path.join(work, "report.pdf")

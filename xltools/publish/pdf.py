@@ -13,9 +13,9 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
+from xltools.atomic import temp_folder
 from xltools.errors import XltoolsError
 
 FONTS_CONF = Path(__file__).with_name("fonts.conf")
@@ -81,7 +81,7 @@ def docx_to_pdf(source: str | Path, pdf: str | Path) -> None:
     env = dict(os.environ)
     if os.path.isfile(SYSTEM_FONTS_CONF):
         env["FONTCONFIG_FILE"] = str(FONTS_CONF)
-    with tempfile.TemporaryDirectory(prefix="xltools-pdf-") as work:
+    with temp_folder(pdf) as work:  # beside the PDF: a killed run's folder is removed by the next one
         profile = Path(work, "profile").as_uri()
         outdir = Path(work, "out")
         cmd = [soffice, f"-env:UserInstallation={profile}", "--headless", "--norestore", "--nolockcheck",

@@ -78,8 +78,9 @@ def _open_zip(path: str) -> zipfile.ZipFile:
                         "an old .xls (or encrypted) file: save it as .xlsx in Excel/WPS first")
     if head.startswith(b"PK"):
         raise ReadError("工作簿文件已损坏（zip 结构不完整，可能没有下载或复制完整）：请重新获取文件，"
-                        f"或{RESAVE}", "the workbook is damaged (incomplete zip: a broken download or copy?): "
-                        f"get the file again, or {RESAVE_EN}")
+                        "或用 Excel/WPS 打开后另存为 .xlsx 再试",
+                        f"the workbook is damaged (incomplete zip: a broken download or copy?): get the file again, or "
+                        f"{RESAVE_EN}")
     raise ReadError("不是 Excel 工作簿（.xlsx/.xlsm）文件，或文件已损坏",
                     "not an Excel workbook (.xlsx/.xlsm), or the file is damaged")
 

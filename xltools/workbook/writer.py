@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
-import tempfile
 from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple
 
@@ -24,6 +22,7 @@ from xlsxwriter.format import Format
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
+from xltools.atomic import temp_folder
 from xltools.errors import XltoolsError
 from xltools.format.addresses import absolute, col_letters, parse_address
 from xltools.format.spec import CellSpec, FormatSpec, SheetSpec
@@ -263,7 +262,7 @@ def write_workbook(spec: FormatSpec, path: str, doc: ReportDocument | None = Non
     sheets and extra custom document ``properties``. With ``macro`` it is the .xlsm: buttons on the cover and the
     table sheets, a hidden xlwings.conf sheet and the VBA project."""
     if data_sheets:  # XlsxWriter's temporary files, for a large workbook, in a folder beside it removed on any exit
-        with tempfile.TemporaryDirectory(prefix=".~xltools-", dir=os.path.dirname(os.path.abspath(path))) as work:
+        with temp_folder(path) as work:
             _write(spec, path, doc, data_sheets, properties, macro, {"tmpdir": work})
     else:  # a report workbook is small: assembled in memory, no temporary files at all
         _write(spec, path, doc, data_sheets, properties, macro, {"in_memory": True})
