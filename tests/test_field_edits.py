@@ -343,3 +343,23 @@ def test_a_workbook_storing_too_many_cells_is_refused_before_loading(tmp_path: P
         OpenpyxlPort(book)
     result = run("fill", book, "-o", tmp_path / "out.xlsx")  # the subprocess inherits XLTOOLS_LIMITS
     assert result.returncode == 2 and "edit_cells" in result.stderr and not (tmp_path / "out.xlsx").exists()
+
+
+def test_a_part_the_check_never_reads_is_still_bounded_before_openpyxl_loads_it(tmp_path: Path) -> None:
+    """openpyxl reads every part (the check reads only the sheets it needs): a picture compressed like a zip bomb
+    is refused by the editing commands before loading, and the check is untouched by it."""
+    import zipfile
+
+    book = write_doc(clean_document(), tmp_path)
+    bombed = tmp_path / "bombed.xlsx"
+    with zipfile.ZipFile(book) as z, zipfile.ZipFile(bombed, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in z.infolist():
+            out.writestr(info, z.read(info))
+        out.writestr("xl/media/image1.png", b"\0" * 3_000_000)  # about 1000× compressed
+    assert run("check", book).returncode == run("check", bombed).returncode
+    for command in (["fill", bombed, "-o", tmp_path / "f.xlsx"], ["clear-flags", bombed, "-o", tmp_path / "c.xlsx"],
+                    ["check", bombed, "--annotate", tmp_path / "a.xlsx"]):
+        result = run(*command)
+        assert result.returncode == 2 and "xl/media/image1.png" in result.stderr and "ratio" in result.stderr
+        assert "Traceback" not in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bombed.xlsx", "report.json", "report.xlsx"]

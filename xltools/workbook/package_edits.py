@@ -1,6 +1,6 @@
 """What openpyxl's own loading and saving lack, done on the workbook package (zip and XML text, no library):
-the stored cells counted before openpyxl loads a workbook, and the cached formula results put back after it saved
-one.
+the part sizes and stored cells checked before openpyxl loads a workbook (it reads every part, the check only the
+ones it needs), and the cached formula results put back after it saved one.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ def check_cells(path: Path) -> None:
         return  # openpyxl says what is wrong
     cells = 0
     with book:
+        _check_sizes(path, book.infolist())
         for info in book.infolist():
             if not (info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")):
                 continue
@@ -44,6 +45,31 @@ def check_cells(path: Path) -> None:
                             f"{path.name}: the sheets store more than {bound} cells (content or formatting far below "
                             f"or right of the tables); delete the extra rows and columns, save, and retry "
                             f"(limit: {ENV}=edit_cells=…)")
+
+
+def _check_sizes(path: Path, infos: list[zipfile.ZipInfo]) -> None:
+    """openpyxl reads every part of a workbook (the check reads only the parts it needs): refuse (LimitError) one
+    whose parts are, by their declared sizes, larger than the limits allow or compressed like a zip bomb. The
+    declared sizes bound what is read: Python's zipfile never returns more bytes than a part declares."""
+    limit = limits()
+    total = sum(info.file_size for info in infos)
+    if total > limit.total_bytes:
+        raise LimitError(
+            f"{path.name}：工作簿解压后共 {total / 1048576:.0f} MB，超过上限 {limit.total_mb:g} MB，无法打开修改；"
+            f"这不是正常的年度报告工作簿，请确认文件是否正确（上限可由 {ENV}=total_mb=… 调整）",
+            f"{path.name}: {total / 1048576:.0f} MB uncompressed, over the limit of {limit.total_mb:g} MB: not "
+            f"opened for editing (limit: {ENV}=total_mb=…)")
+    for info in infos:
+        big = info.file_size > limit.part_bytes
+        bomb = info.file_size > 1_048_576 and info.file_size > limit.ratio * max(1, info.compress_size)
+        if big or bomb:
+            what = "part_mb" if big else "ratio"
+            raise LimitError(
+                f"{path.name}：工作簿中的 {info.filename} 解压后太大（{info.file_size / 1048576:.0f} MB）"
+                f"或压缩比异常，无法打开修改；这不是正常的年度报告工作簿，请确认文件是否正确"
+                f"（上限可由 {ENV}={what}=… 调整）",
+                f"{path.name}: {info.filename} is too large uncompressed ({info.file_size / 1048576:.0f} MB) or "
+                f"compressed like a zip bomb: not opened for editing (limit: {ENV}={what}=…)")
 
 
 def touches(boxes: list[Box], changed: set[tuple[str, int, int]], sheets: set[str]) -> bool:
