@@ -70,8 +70,9 @@ def _list_bound(pkg: WorkbookPackage, sheet: str) -> tuple[int, int]:
 
 
 # A number calamine may fail to turn into a date or time (it panics, or Python overflows) when its cell is
-# formatted as one: at least 8 digits before the point (chrono's dates end near 95,000,000 days) or an exponent
-_HUGE_NUMBER = re.compile(rb"<v>\s*[-+]?(?:[0-9]{8}|[0-9.]*[eE])")
+# formatted as one: at least 8 digits before the point (chrono's dates end near 95,000,000 days), an exponent, or
+# infinity / NaN
+_HUGE_NUMBER = re.compile(rb"<v>\s*[-+]?(?:[0-9]{8}|[0-9.]*[eE]|[IiNn])")
 
 
 def _load(pkg: WorkbookPackage, sheets: dict[str, bytes], styles: bool = True) -> Any:
