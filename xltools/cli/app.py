@@ -24,11 +24,11 @@ from xltools.errors import REPORT_TO, XltoolsError
 
 EXIT_HELP = "退出码 / exit codes: 0 无错误 no errors · 1 发现错误 errors found · 2 无法运行 could not run."
 EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143  # 128 + SIGINT, 128 + SIGTERM, as shells report them
+LANG = "xltools.lang"  # ctx.meta key: the language a command with --lang asked for (its errors use it too)
 
 
 class Terminated(KeyboardInterrupt):
     """SIGTERM: unwinds like Ctrl-C, so that temporary files and worker processes are cleaned up."""
-LANG = "xltools.lang"  # ctx.meta key: the language a command with --lang asked for (its errors use it too)
 
 
 def _fail(message: str, en: str = "") -> NoReturn:
