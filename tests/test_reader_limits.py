@@ -255,6 +255,9 @@ LAUGHS = ('<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2
     ({T3: lambda d: d[: d.find(b"</sheetData>") // 2]}, (T3, "不完整")),
     ({"xl/workbook.xml": None}, ("xl/workbook.xml",)),
     ({"_rels/.rels": None}, ("_rels/.rels", "缺失")),
+    # a row number past the last row, on a cell without an address: calamine allocated 389 GB and aborted
+    ({T3: lambda d: d.replace(b"</sheetData>", b'<row r="99999999999"><c><v>1</v></c></row></sheetData>', 1)},
+     (T3, "行号", "99999999999")),
     # found by benchmarks/fuzz.py: an encoding Python does not know was an xltools bug (LookupError)
     ({"xl/workbook.xml": lambda d: d.replace(b'encoding="UTF-8"', b'encoding="TTF-8"', 1)},
      ("xl/workbook.xml 无法解析",)),

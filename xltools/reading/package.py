@@ -237,6 +237,7 @@ class Extent(NamedTuple):
 _PLAIN_CELL = re.compile(rb'<c r="([A-Z]{1,3})([1-9][0-9]{0,6})"')
 _REF = re.compile(r"([A-Z]{1,3})([1-9][0-9]{0,6})")
 _ROW = re.compile(r"[1-9][0-9]{0,6}")
+MAX_ROWS = 1_048_576  # the last row of a sheet in Excel, WPS and LibreOffice
 
 
 def _plain_extent(data: bytes) -> Extent | None:
@@ -285,7 +286,9 @@ def sheet_cells(data: bytes, part: str = "工作表") -> Iterator[tuple[int, int
             name = local_name(elem.tag)
             if event == "start" and name == "row":
                 r = elem.get("r")
-                row_index = int(r) - 1 if r and _ROW.fullmatch(r) else row_index + 1
+                if r is not None and not (_ROW.fullmatch(r) and int(r) <= MAX_ROWS):  # calamine would believe it
+                    raise damaged(part, f"中的行号“{r[:20]}”无效", f"has a bad row number {r[:20]!r}")
+                row_index = int(r) - 1 if r is not None else row_index + 1
                 col_index_ = 0
             elif event == "end" and name == "row":
                 elem.clear()
