@@ -216,6 +216,8 @@ def with_value(literal: str, cell: str = CELL) -> str:
     ('{"format": 2021, "values": {}}', "未知的报告格式 format=“2021”"),
     ('{"format": "gov-disclosure-2021", "values": {"T2.regulations.issued": 1,}', "不是有效的 JSON（第 1 行"),
     ("", "不是有效的 JSON"),
+    ('{"format": "gov-disclosure-2021", "values": {"T2.regulations.issued": 1, "T2.regulations.issued": 2}}',
+     "键“T2.regulations.issued”出现了两次"),
 ])
 def test_bad_json_documents_are_refused_clearly(tmp_path: Path, content: str, message: str) -> None:
     src = tmp_path / "报告.json"

@@ -290,8 +290,12 @@ def test_truncated_zip(tmp_path: Path) -> None:
 def test_old_xls_and_not_a_workbook(tmp_path: Path) -> None:
     (tmp_path / "old.xlsx").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 1000)
     (tmp_path / "text.xlsx").write_text("不是工作簿", encoding="utf-8")
-    refused(xltools("dump", tmp_path / "old.xlsx"), "另存为 .xlsx")
+    refused(xltools("dump", tmp_path / "old.xlsx"), "另存为", ".xlsx")
     refused(xltools("dump", tmp_path / "text.xlsx"), "不是 Excel 工作簿")
+    # a workbook with an opening password is an OLE file holding the encrypted package: say so, not "old .xls"
+    encrypted = tmp_path / "encrypted.xlsx"
+    encrypted.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 500 + "EncryptedPackage".encode("utf-16-le"))
+    refused(xltools("check", encrypted), "打开密码", "去掉")
 
 
 # --- Numbers and text -------------------------------------------------------------------------------------------

@@ -91,6 +91,23 @@ def json_depth(text: str) -> int:
     return max(0, max(itertools.accumulate(steps)))
 
 
+class DuplicateKey(ValueError):
+    """A JSON object names the same key twice (json keeps the last value without a word)."""
+
+    def __init__(self, key: str):
+        super().__init__(key)
+        self.key = key[:80]
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in found:
+            raise DuplicateKey(key)
+        found[key] = value
+    return found
+
+
 def read_document(path: str | Path) -> tuple[FormatSpec, ReportDocument]:
     """Read and validate the JSON report document in file ``path``. Raises ReadError (LimitError) when the file
     cannot be read as JSON, DocumentError listing every problem of its content."""
@@ -117,11 +134,14 @@ def read_document(path: str | Path) -> tuple[FormatSpec, ReportDocument]:
                          f"{name}: JSON nested too deeply ({depth} levels, limit {limit}; see {ENV})")
     try:
         data = json.loads(text, parse_int=lambda t: _number(t, True), parse_float=lambda t: _number(t, False),
-                          parse_constant=lambda t: _number(t, False))
+                          parse_constant=lambda t: _number(t, False), object_pairs_hook=_unique_keys)
     except json.JSONDecodeError as exc:
         raise ReadError(f"{name} 不是有效的 JSON（第 {exc.lineno} 行第 {exc.colno} 列：{exc.msg}）：请检查括号、"
                         "引号和逗号，或用 xltools dump 从工作簿重新生成",
                         f"{name} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
+    except DuplicateKey as exc:
+        raise ReadError(f"{name}：键“{exc.key}”出现了两次，无法确定用哪一个值：请删除多余的一个",
+                        f"{name}: the key {exc.key!r} appears twice; remove one") from None
     except RecursionError:  # not reached within json_depth; kept so that no input can ever give a traceback
         raise LimitError(f"{name}：JSON 嵌套太深", f"{name}: JSON nested too deeply") from None
     return parse_document(data)

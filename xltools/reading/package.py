@@ -71,11 +71,16 @@ def _open_zip(path: str) -> zipfile.ZipFile:
     try:
         return zipfile.ZipFile(path)
     except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, NotImplementedError):
-        with open(path, "rb") as fh:
-            head = fh.read(8)
+        with open(path, "rb") as fh:  # within file_mb: checked before
+            whole = fh.read()
+        head = whole[:8]
+    if head.startswith(b"\xd0\xcf\x11\xe0") and "EncryptedPackage".encode("utf-16-le") in whole:
+        raise ReadError("工作簿设置了打开密码（文件已加密），无法读取：请在 Excel/WPS 中打开，去掉打开密码"
+                        "（文件→信息→保护工作簿→用密码进行加密，清空密码）后保存，再报送",
+                        "the workbook is password-protected (encrypted): remove the password in Excel/WPS and save")
     if head.startswith(b"\xd0\xcf\x11\xe0"):
-        raise ReadError("这是旧版 .xls（或加密）文件，请在 Excel/WPS 中另存为 .xlsx 后再校验",
-                        "an old .xls (or encrypted) file: save it as .xlsx in Excel/WPS first")
+        raise ReadError("这是旧版 .xls 文件，请在 Excel/WPS 中另存为“Excel 工作簿（.xlsx）”后再校验",
+                        "an old .xls file: save it as .xlsx in Excel/WPS first")
     if head.startswith(b"PK"):
         raise ReadError("工作簿文件已损坏（zip 结构不完整，可能没有下载或复制完整）：请重新获取文件，"
                         "或用 Excel/WPS 打开后另存为 .xlsx 再试",
