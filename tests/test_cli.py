@@ -55,7 +55,7 @@ def test_several_files_get_results_and_a_summary_and_bad_ones_do_not_stop_the_re
     assert result.returncode == 2
     assert "Traceback" not in result.stdout + result.stderr
     out = result.stdout
-    assert "old.xlsx：无法检查 —— 这是旧版 .xls（或加密）文件" in out
+    assert "old.xlsx：无法检查 —— 这是旧版 .xls 文件" in out
     assert "missing.xlsx：无法检查 —— 文件不存在" in out
     summary = "共检查 4 个文件：1 个通过，1 个未通过，2 个无法检查（合计 1 个错误，1 个警告，0 条提示）"
     assert out.strip().splitlines()[-1] == summary
