@@ -82,7 +82,7 @@ def _print_json(data: Any) -> None:
     click.echo(dumps(data))
 
 
-@click.group(cls=XltoolsGroup, epilog=EXIT_HELP)
+@click.group(cls=XltoolsGroup, epilog=EXIT_HELP, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="xltools")
 @click.option("--debug", is_flag=True, envvar="XLTOOLS_DEBUG",
               help="出现意外错误时显示完整的出错位置（traceback），用于报告问题 / show the traceback of an "
