@@ -31,7 +31,9 @@ def department(folder: Path, unit: str, *, code: str = "", year: int = 2024, bum
     for cell in ("T3.new_received.natural_person", "T3.new_received.total", "T3.r_granted.natural_person",
                  "T3.r_granted.total", "T3.r_total.natural_person", "T3.r_total.total"):
         doc["values"][cell] += bump
-    return write_doc(doc, folder, name or unit)
+    book = write_doc(doc, folder, name or unit)
+    (folder / f"{name or unit}.json").unlink()  # every file of a folder is an input: only the workbook stays
+    return book
 
 
 def finish(book: Path) -> None:
@@ -164,7 +166,7 @@ def test_include_invalid_counts_and_marks_them(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (("--unit", "××市", "--year", "2024", "-o", "x.xlsx", "empty"), "没有找到要汇总的工作簿"),
+    (("--unit", "××市", "--year", "2024", "-o", "x.xlsx", "empty"), "没有找到要汇总的工作簿或报告：empty 中没有文件"),
     (("--unit", "××市", "--year", "2024", "-o", "x.txt", "."), ".xlsx"),
     (("--unit", "××市", "--year", "2024", "-o", "x.xlsx", "--roster", "bad.csv", "."), "单位名称"),
     (("--year", "2024", "-o", "x.xlsx", "."), "--unit"),

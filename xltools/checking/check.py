@@ -127,21 +127,65 @@ def file_problem(path: str | os.PathLike[str]) -> str | None:
     return None
 
 
-def expand_inputs(inputs: Iterable[str], suffixes: tuple[str, ...] | None = None) -> Iterator[str]:
-    """Files as given; folders become the files inside them with one of ``suffixes`` (default: workbooks and the
-    other spreadsheet files a unit may have sent instead, which then get their reason), recursively and sorted,
-    leaving out Office lock files (~$…) and hidden files."""
-    from xltools.reading.reader import LOOKALIKES, SUFFIXES
+# Files a unit may send instead of its workbook, by kind: what they are, in the words of their reason.
+REPORT_KINDS = {".docx": "Word", ".pdf": "PDF", ".html": "网页", ".htm": "网页", ".txt": "文本"}
+_OTHER_KINDS = {
+    (".doc", ".wps", ".rtf", ".odt"):
+        "这是旧版 Word 或 WPS 文字文件（{suffix}），不是工作簿：请该单位报送工作簿（.xlsx），"
+        "或把它另存为 .docx 后用 xltools import 导入",
+    (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".webp", ".heic"):
+        "这是图片（{suffix}），不是工作簿：图片中的数字无法读取，请该单位报送工作簿（.xlsx）",
+    (".zip", ".rar", ".7z", ".tar", ".gz", ".tgz", ".bz2", ".xz"):
+        "这是压缩包（{suffix}）：请先解压，把其中的工作簿放进文件夹后再试",
+}
 
-    wanted = suffixes or SUFFIXES + LOOKALIKES
+
+def report_kind(path: str | os.PathLike[str]) -> str | None:
+    """"Word", "PDF", "网页" or "文本" for a report file ``import`` can read (by its suffix), else None."""
+    return REPORT_KINDS.get(os.path.splitext(os.fspath(path))[1].lower())
+
+
+def not_a_workbook(path: str | os.PathLike[str]) -> str | None:
+    """Why a file a unit sent is not a workbook ``check`` can read, when its suffix already says so (a Word or
+    PDF report, a picture, an archive), or None. Other suffixes get the reader's reason."""
+    suffix = os.path.splitext(os.fspath(path))[1].lower()
+    kind = REPORT_KINDS.get(suffix)
+    if kind is not None:
+        return (f"这是 {kind} 报告（{suffix}），不是工作簿：请用 xltools import 转为工作簿后再校验，"
+                "或在汇总（xltools consolidate）时自动导入")
+    for suffixes, reason in _OTHER_KINDS.items():
+        if suffix in suffixes:
+            return reason.format(suffix=suffix)
+    return None
+
+
+def skipped_in_folders(name: str) -> bool:
+    """Files a folder walk leaves out: hidden files and Office lock files (~$…)."""
+    return name.startswith(("~$", "."))
+
+
+def expand_inputs(inputs: Iterable[str], suffixes: tuple[str, ...] | None = None) -> Iterator[str]:
+    """Files as given; folders become the files inside them with one of ``suffixes`` (default: every file, so
+    that every file a unit sent is accounted for: read, or listed with the reason it cannot be), recursively and
+    sorted, leaving out Office lock files (~$…) and hidden files and folders."""
     for item in inputs:
         if os.path.isdir(item):
+            found: list[str] = []
             # os.walk never follows a link to a folder: a link to its own folder cannot make it loop
-            found = [os.path.join(root, f) for root, _, files in os.walk(item) for f in files
-                     if f.lower().endswith(wanted) and not f.startswith(("~$", "."))]
+            for root, dirs, files in os.walk(item):
+                dirs[:] = [d for d in dirs if not d.startswith(".")]
+                found.extend(os.path.join(root, f) for f in files if not skipped_in_folders(f)
+                             and (suffixes is None or f.lower().endswith(suffixes)))
             yield from sorted(found)
         else:
             yield item
+
+
+def check_listed(path: str, today: dt.date | None = None) -> CheckReport:
+    """``check`` of one file a user listed or a folder held: a Word/PDF report, a picture or an archive gets the
+    reason that says what it is and what to do (``not_a_workbook``); anything else is read and checked."""
+    reason = not_a_workbook(path) if file_problem(path) is None else None
+    return CheckReport(path, reason=reason) if reason is not None else check_file(path, today)
 
 
 def check(paths: Iterable[str | os.PathLike[str]], today: dt.date | None = None, jobs: int | None = None,
@@ -149,7 +193,7 @@ def check(paths: Iterable[str | os.PathLike[str]], today: dt.date | None = None,
     """Check several files; each gets its own report, unreadable ones included (several files: each in a worker
     process, within the time limit)."""
     files = list(expand_inputs(os.fspath(p) for p in paths))
-    return map_files(functools.partial(check_file, today=today), files,
+    return map_files(functools.partial(check_listed, today=today), files,
                      lambda path, reason: CheckReport(path, reason=reason), jobs, progress)
 
 

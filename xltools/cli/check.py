@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 @cli.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path())
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="输出格式 / output format (json: schema xltools.check/1, docs/check-json.md)")
+              help="输出格式 / output format (json: schema xltools.check/1, 见 / see: xltools docs check-json)")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
               help="文字输出的语言 / language")
 @click.option("--strict", is_flag=True, help="警告也算未通过 / warnings fail too")
@@ -34,7 +34,8 @@ def check(files: tuple[str, ...], fmt: str, lang: str, strict: bool, report_path
           jobs: int | None, annotate_path: str | None, in_place: bool, overwrite: bool) -> None:
     """校验一个或多个工作簿（也可以是文件夹）：勾稽关系、数值、封面信息和正文。
 
-    Check workbooks (or folders of them): arithmetic, values, metadata and text sections.
+    Check workbooks (or folders of them): arithmetic, values, metadata and text sections. Every file of a
+    folder is listed: a Word/PDF report or any other file that is not a workbook gets a one-line reason.
 
     \b
     Example:
@@ -57,7 +58,7 @@ def check(files: tuple[str, ...], fmt: str, lang: str, strict: bool, report_path
     else:
         reports = _check_all(list(files), jobs)
     if not reports:
-        _fail("没有找到 .xlsx/.xlsm 文件：" + " ".join(files), "no workbook found in " + " ".join(files))
+        _fail("没有找到要校验的文件（文件夹是空的）：" + " ".join(files), "no file found in " + " ".join(files))
     if fmt == "json":
         _print_json(to_json(reports, strict))
     else:
@@ -88,7 +89,7 @@ def _check_with_overview(files: tuple[str, ...], path: str, jobs: int | None, ov
     from xltools.consolidate.consolidation import check_outputs
     from xltools.consolidate.overview import write_overview
 
-    paths = expand_workbooks(files)
+    paths = expand_workbooks(files, [path])  # an earlier run's page in the folder is not an input
     check_outputs([Path(path)], paths, overwrite)
     reports = _check_all(paths, jobs)
     if not reports:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
@@ -29,7 +30,9 @@ def consolidate(inputs: tuple[str, ...], output: str, unit: str, year: int, rost
     Consolidate department (or county) workbooks into this level's report workbook, with the details behind
     every number, the submission status of every unit and the office's overview page.
 
-    INPUTS are files, folders (searched recursively) or glob patterns.
+    INPUTS are files, folders (searched recursively) or glob patterns. Every file a folder holds is accounted
+    for: workbooks are read, Word/PDF/web/text reports are imported (and marked so), anything else is listed as
+    无法读取 with the reason.
 
     \b
     Example:
@@ -38,10 +41,10 @@ def consolidate(inputs: tuple[str, ...], output: str, unit: str, year: int, rost
     """
     from xltools.consolidate.collect import expand_workbooks
     from xltools.consolidate.consolidation import consolidate as run_consolidate
-    from xltools.consolidate.consolidation import overview_path
+    from xltools.consolidate.consolidation import overview_path, this_run_files
     from xltools.consolidate.decide import STATUS_ZH, describe
 
-    bar = _progress(len(expand_workbooks(inputs)), "读取")
+    bar = _progress(len(expand_workbooks(inputs, this_run_files(Path(output), roster, True))), "读取")
     options: dict[str, Any] = {"unit": unit, "year": year, "roster": roster, "jobs": jobs, "overwrite": overwrite,
                                "include_invalid": include_invalid, "annotate_dir": annotate_dir}
     with bar or contextlib.nullcontext():
@@ -56,7 +59,7 @@ def consolidate(inputs: tuple[str, ...], output: str, unit: str, year: int, rost
     click.echo(f"汇总：{counts}")
     click.echo(f"已生成 {result.output}（汇总明细、报送情况、汇总构成工作表）和 {overview_path(result.output)}")
     if annotate_dir is not None:
-        click.echo(f"已在 {annotate_dir} 生成 {len(result.copies)} 份退回修改的工作簿（有错误或警告的单位）"
+        click.echo(f"已在 {annotate_dir} 生成 {len(result.copies)} 份退回修改的工作簿（退回或有错误的单位）"
                    + (f"，{len(result.copy_failures)} 份无法生成（见上）" if result.copy_failures else ""))
     from xltools.format.spec import load_spec
 

@@ -3,7 +3,9 @@ behind every number (汇总明细), who submitted what (报送情况) and every 
 
 Rules: every input is checked; units with errors are left out unless ``include_invalid``; a unit that appears
 twice (same name or code) is left out unless the files are identical; years must match; a unit counted both on
-its own and inside a consolidated input is refused; unreadable files are listed and the rest goes on.
+its own and inside a consolidated input is refused; unreadable files are listed and the rest goes on. Every
+file of a folder is accounted for: Word/PDF/web/text reports are imported (and counted only when complete and
+without errors), anything else is listed with its reason.
 """
 
 from __future__ import annotations
@@ -46,7 +48,8 @@ class Consolidation(NamedTuple):
 
     @property
     def clean(self) -> bool:
-        return all(e.status in ("included", "identical_copy") for e in self.entries) and not self.copy_failures
+        return (all(e.status in ("included", "imported", "identical_copy", "other_version") for e in self.entries)
+                and not self.copy_failures)
 
 
 def _finite(value: object) -> float | int | None:
@@ -138,21 +141,43 @@ def consolidate(inputs: Sequence[str], output: str | Path, *, unit: str, year: i
     output = Path(output)
     if output.suffix.lower() != ".xlsx":
         raise ConsolidateError(f"输出文件必须以 .xlsx 结尾：{output.name}")
-    paths = expand_workbooks(inputs)
+    paths = expand_workbooks(inputs, this_run_files(output, roster, overview))
     if not paths:
-        raise ConsolidateError("没有找到要汇总的工作簿（.xlsx/.xlsm）：" + " ".join(inputs))
-    copies_at = copy_targets(paths, annotate_dir) if annotate_dir is not None else {}
+        where = "、".join(inputs)
+        raise ConsolidateError(f"没有找到要汇总的工作簿或报告：{where} 中没有文件（没有写入任何文件）",
+                               f"nothing to consolidate: no file in {' '.join(inputs)} (nothing was written)")
+    books = [p for p in paths if p.lower().endswith((".xlsx", ".xlsm"))]  # only a workbook can be marked
+    copies_at = copy_targets(books, annotate_dir) if annotate_dir is not None else {}
     targets = [output, *([overview_path(output)] if overview else []), *copies_at.values()]
     check_outputs(targets, [*paths, *([str(roster)] if roster is not None else [])], overwrite)
     entries_roster = read_roster(roster) if roster is not None else None
     results = read_units(paths, jobs, progress)
-    entries = decide(results, year, include_invalid, entries_roster)
+    entries = decide(results, year, include_invalid, entries_roster, annotate=annotate_dir is not None)
     included = [e.result for e in entries if e.included and e.result is not None]
+    if not included:  # nothing to sum: nothing is written (an all-zero city workbook would mislead)
+        raise ConsolidateError(nothing_counted(entries), "no unit can be counted; nothing was written")
     spec = target_format(included)  # before anything is written: mixed format versions are refused
     doc = ReportDocument(spec.id, unit, year, {"level": spec.summary_level}, sum_values(included, spec), {})
     copies: list[Path] = []
     failures: list[tuple[str, str]] = []
     with contextlib.ExitStack() as staged:  # renamed into place (copies, page, workbook) only if all succeed
+        for i, e in enumerate(entries):  # first the copies: the 退回 lines name them
+            u = e.result
+            if u is None or u.file not in copies_at or not needs_copy(e.status, u):
+                continue
+            try:
+                with contextlib.ExitStack() as one:
+                    write_copy(u, one.enter_context(atomic_output(copies_at[u.file], overwrite)))
+                    staged.enter_context(one.pop_all())
+                copies.append(copies_at[u.file])
+                note = f"已生成带校验结果的工作簿，可发回该单位：{copies_at[u.file]}"
+                entries[i] = e._replace(reason=f"{e.reason}（{note}）" if e.reason else note)
+            except (XltoolsError, OSError) as exc:
+                failures.append((u.file, f"无法生成退回文件：{getattr(exc, 'strerror', None) or exc}"))
+            except Exception as exc:  # openpyxl fails in many ways on a workbook the reader could read
+                if debugging():
+                    raise
+                failures.append((u.file, f"无法生成退回文件：{bug_reason(exc)}"))
         tmp = staged.enter_context(atomic_output(output, overwrite))
         write_workbook(spec, tmp, doc, data_sheets(spec, entries), {PROP_CONSOLIDATED: str(len(included))})
         report = check_file(tmp)._replace(file=str(output))
@@ -162,22 +187,27 @@ def consolidate(inputs: Sequence[str], output: str | Path, *, unit: str, year: i
                                  title=f"{unit}{year}年政府信息公开工作年度报告 汇总情况", entries=entries, spec=spec)
             with open(page, "w", encoding="utf-8", newline="\n") as fh:
                 fh.write(html)
-        for e in entries:
-            u = e.result
-            if u is None or u.file not in copies_at or e.status == "identical_copy" or not needs_copy(u):
-                continue
-            try:
-                with contextlib.ExitStack() as one:
-                    write_copy(u, one.enter_context(atomic_output(copies_at[u.file], overwrite)))
-                    staged.enter_context(one.pop_all())
-                copies.append(copies_at[u.file])
-            except (XltoolsError, OSError) as exc:
-                failures.append((u.file, f"无法生成退回文件：{getattr(exc, 'strerror', None) or exc}"))
-            except Exception as exc:  # openpyxl fails in many ways on a workbook the reader could read
-                if debugging():
-                    raise
-                failures.append((u.file, f"无法生成退回文件：{bug_reason(exc)}"))
     return Consolidation(output, tuple(entries), doc, report, tuple(copies), tuple(failures))
+
+
+def this_run_files(output: Path, roster: str | Path | None, overview: bool) -> list[Path]:
+    """The files of this run a folder of inputs may hold that are not a unit's report: the roster and the overview
+    page of an earlier run (still refused without --overwrite). The output workbook is not among them: when it is
+    one of the inputs, ``check_outputs`` refuses it (it may be a unit's workbook)."""
+    return [*([overview_path(output)] if overview else []), *([Path(roster)] if roster is not None else [])]
+
+
+def nothing_counted(entries: Sequence[Entry]) -> str:
+    """Why no unit could be counted: the count of each status and the first files with their reasons."""
+    from xltools.consolidate.decide import STATUS_ZH
+
+    counts: dict[str, int] = {}
+    for e in entries:
+        counts[e.status] = counts.get(e.status, 0) + 1
+    summary = "，".join(f"{STATUS_ZH.get(s, s)} {n}" for s, n in counts.items())
+    files = [f"{e.result.file}（{e.label}：{(e.reason or '')[:80]}）" for e in entries if e.result is not None][:5]
+    return (f"没有可以汇总的单位（{summary}），没有写入任何文件。请先处理这些文件的问题："
+            + "；".join(files) + ("……" if len(entries) > len(files) else ""))
 
 
 def overview_path(output: Path) -> Path:

@@ -1,6 +1,7 @@
 """The annotated copies a city office sends back to its units (``consolidate --annotate-dir``): one per unit that
-has errors or warnings, each under a name of its own (two units' ``报告.xlsx`` in different folders do not
-collide), written to a temporary file that the caller renames into place with the other outputs."""
+must fix its workbook (sent back, or counted with errors), each under a name of its own (two units' ``报告.xlsx``
+in different folders do not collide), written to a temporary file that the caller renames into place
+with the other outputs."""
 
 from __future__ import annotations
 
@@ -42,9 +43,14 @@ def copy_targets(paths: Sequence[str], folder: str | Path) -> dict[str, Path]:
     return out
 
 
-def needs_copy(unit: UnitResult) -> bool:
-    """A unit gets a copy to send back when it has something to fix (errors or warnings)."""
-    return unit.readable and bool(unit.errors or unit.warnings)
+SENT_BACK = ("rejected", "included_invalid")  # the units that must fix their workbook
+
+
+def needs_copy(status: str, unit: UnitResult) -> bool:
+    """A unit gets a copy to send back when it must fix its workbook: sent back (退回) or counted with errors
+    (--include-invalid); never a unit that passed, a duplicate, or a report imported from Word/PDF (there is no
+    workbook of the unit's to mark)."""
+    return status in SENT_BACK and unit.readable and not unit.imported and bool(unit.errors or unit.warnings)
 
 
 def write_copy(unit: UnitResult, tmp: str | Path) -> None:

@@ -142,4 +142,7 @@ def read_roster(path: str | Path) -> list[RosterEntry]:
         entries.append(RosterEntry(unit, get("code"), get("level"), get("parent")))
     if problems:
         raise RosterError(f"名单 {path.name} 有问题：" + "；".join(problems[:10]))
+    if not entries:
+        raise RosterError(f"名单 {path.name} 只有表头，没有列出任何单位：请在表头下面每行写一个应报送的单位",
+                          f"roster {path.name} has a header but no units")
     return entries

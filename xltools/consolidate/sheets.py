@@ -1,6 +1,7 @@
 """The three sheets a consolidated workbook adds after the report: 汇总明细 (one row per counted unit with all its
 numbers, so every city number is the sum of its column), 报送情况 (every input and every roster unit with what
-happened to it) and 汇总构成 (every unit counted, also inside consolidated inputs, for the next level up)."""
+happened to it, a report imported from Word/PDF marked as such) and 汇总构成 (every unit counted, also inside
+consolidated inputs, for the next level up)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from xltools.consolidate.collect import UnitResult
-from xltools.consolidate.decide import STATUS_ZH, Entry
+from xltools.consolidate.decide import Entry, who
 from xltools.consolidate.formats import values_in
 from xltools.format.spec import FormatSpec
 from xltools.reading.reader import COMPOSITION_SHEET
@@ -21,7 +22,8 @@ DETAIL_FIXED = ["单位", "层级", "代码", "文件", "校验结果", "错误"
 
 def _detail_rows(units: Sequence[UnitResult], spec: FormatSpec) -> Iterator[list[Any]]:
     for u in units:
-        yield [u.unit or "", u.level, u.code, u.file, CHECK_ZH[u.status], u.errors, u.warnings, *values_in(u, spec)]
+        checked = CHECK_ZH[u.status] + (f"（由 {u.imported} 导入）" if u.imported else "")
+        yield [u.unit or "", u.level, u.code, u.file, checked, u.errors, u.warnings, *values_in(u, spec)]
 
 
 def data_sheets(spec: FormatSpec, entries: Sequence[Entry]) -> list[DataSheet]:
@@ -32,9 +34,9 @@ def data_sheets(spec: FormatSpec, entries: Sequence[Entry]) -> list[DataSheet]:
     for e in entries:
         r, roster = e.result, e.roster
         status_rows.append([
-            (r.unit if r else None) or (roster.unit if roster else ""), (r.code if r else "") or "",
+            who(e), (r.code if r else "") or "",
             (r.level if r else "") or (roster.level if roster else ""), roster.parent if roster else "",
-            STATUS_ZH[e.status], r.file if r else "", e.reason or (CHECK_ZH[r.status] if r else "")])
+            e.label, r.file if r else "", e.reason or (CHECK_ZH[r.status] if r else "")])
     status = DataSheet(STATUS_SHEET, ["单位", "代码", "层级", "上级单位", "状态", "文件", "说明"], status_rows,
                        {0: 28, 4: 16, 5: 40, 6: 60})
     composition: list[list[Any]] = []
