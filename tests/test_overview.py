@@ -3,6 +3,7 @@ every unit, its status and findings, totals, the chart; filtering and sorting wo
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def inbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("inbox")
+    folder, src = tmp_path_factory.mktemp("inbox"), tmp_path_factory.mktemp("src")  # new --from leaves JSON in src
     for i, unit in enumerate(("市教育局", "市民政局", "市财政局", "市交通局")):
         doc = clean_document()
         doc["unit"] = unit
@@ -26,7 +27,7 @@ def inbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
         doc["values"]["T3.r_granted.total"] += i * 100
         doc["values"]["T3.r_total.natural_person"] += i * 100
         doc["values"]["T3.r_total.total"] += i * 100
-        book = write_doc(doc, folder, unit)
+        book = Path(shutil.move(write_doc(doc, src, unit), folder / f"{unit}.xlsx"))
         if unit == "市交通局":
             wb = openpyxl.load_workbook(book)
             wb["表四"]["E5"] = 9999
