@@ -12,7 +12,8 @@ from xltools.cli.app import _fail, _print_json, cli
 
 @cli.command("import")
 @click.argument("files", nargs=-1, required=True, type=click.Path())
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="输出的 .xlsx（只导入一个文件时）")
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
+              help="输出的 .xlsx（只导入一个文件时）/ output workbook (one file only)")
 @click.option("--out-dir", type=click.Path(file_okay=False), help="输出文件夹（批量导入）/ output folder")
 @click.option("--unit", help="填报单位（原文中找不到时）/ reporting unit")
 @click.option("--year", type=int, help="年度（原文中找不到时）/ report year")

@@ -8,15 +8,18 @@ from xltools.cli.app import cli
 
 
 @cli.command()
-@click.option("--lang", type=click.Choice(["zh", "en", "both"]), default="both", show_default=True)
+@click.option("--lang", type=click.Choice(["zh", "en", "both"]), default="both", show_default=True,
+              help="目录的语言：zh 中文，en 英文，both 两种 / language of the catalogue: zh, en or both")
 def rules(lang: str) -> None:
-    """输出规则目录（Markdown，由格式规范生成，即 docs/rules.md）。
+    """输出规则目录：每条规则的编号、级别、说明和依据，以及每个单元格的编号和位置（Markdown，由格式规范生成）。
 
-    Print the rule catalogue (Markdown, generated from the format spec; docs/rules.md).
+    Print the rule catalogue: every rule with its id, severity, text and source, and every cell id with its place
+    (Markdown, generated from the format spec).
 
     \b
     Example:
-        xltools rules > docs/rules.md
+        xltools rules > 规则目录.md
+        xltools rules --lang en
     """
     from xltools.checking.catalogue import rules_markdown
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from xltools.cli.app import _fail, _print_json, cli
+from xltools.cli.app import _fail, _print_json, cli, say
 
 if TYPE_CHECKING:
     from xltools.checking.check import CheckReport
@@ -46,9 +46,9 @@ def _edit_options(label: str) -> Callable[[Callable[..., None]], Callable[..., N
 def _report_written(edited: Edited) -> None:
     click.echo(edited.outcome.message)
     if edited.backup is not None:
-        click.echo(f"已修改原文件 {edited.output}，修改前的文件备份为 {edited.backup}", err=True)
+        say(f"已修改原文件 {edited.output}，修改前的文件备份为 {edited.backup}")
     else:
-        click.echo(f"已写入 {edited.output}（原文件未改动）", err=True)
+        say(f"已写入 {edited.output}（原文件未改动）")
 
 
 @cli.command()
@@ -82,7 +82,10 @@ def fill(file: str, output: str | None, in_place: bool, overwrite: bool) -> None
 def clear_flags(file: str, output: str | None, in_place: bool, overwrite: bool) -> None:
     """清除标记：恢复被标记单元格原来的底色和批注（与“清除标记”按钮相同）。
 
+    没有标记时不写任何文件（除非用 -o 指定了输出文件）。
+
     Remove the flags left by check --annotate or the 标记问题 button, restoring each cell's own fill and note.
+    A workbook without flags is left alone: nothing is written unless -o names an output.
 
     \b
     Example:
@@ -93,11 +96,17 @@ def clear_flags(file: str, output: str | None, in_place: bool, overwrite: bool) 
     from xltools.workbook.actions import clear_flags as run_clear
 
     def action(port: WorkbookPort, _: CheckReport) -> Outcome:
+        had_results = RESULTS_SHEET in port.sheet_names()
         outcome = run_clear(port)
+        if outcome.nothing_to_do and not had_results and output is None:  # -o: the file asked for is written
+            return outcome
         port.delete_sheet(RESULTS_SHEET)
-        return outcome
+        return outcome._replace(nothing_to_do=False)
 
     edited = _run(file, action, "已清除标记", output, in_place, overwrite)
+    if not edited.written:
+        click.echo(f"{file} 中没有需要清除的标记，没有写入任何文件。")
+        return
     _report_written(edited)
 
 
@@ -118,7 +127,7 @@ def annotate_one(files: tuple[str, ...], output: str | None, in_place: bool, ove
     else:
         click.echo(render_report(report, lang, strict))
     if edited.backup is not None:
-        click.echo(f"已把校验结果和标记写入 {edited.output}，修改前的文件备份为 {edited.backup}", err=True)
+        say(f"已把校验结果和标记写入 {edited.output}，修改前的文件备份为 {edited.backup}")
     else:
-        click.echo(f"已写入 {edited.output}：“校验结果”工作表列出全部问题，问题单元格已标色并加批注", err=True)
+        say(f"已写入 {edited.output}：“校验结果”工作表列出全部问题，问题单元格已标色并加批注")
     sys.exit(exit_code([report], strict))

@@ -23,7 +23,7 @@ from xltools.reading.document import ReportDocument
 
 JSON_SCHEMA_ID = "xltools.import/1"
 STATUS_ZH = {"imported": "已导入", "partial": "部分导入", "failed": "失败"}
-INCOMPLETE = ("missing", "ambiguous", "image", "variant", "cut")  # notes that make an import partial
+INCOMPLETE = ("missing", "ambiguous", "image", "variant", "cut", "unplaced")  # notes that make an import partial
 SHOWN_EMPTY = 10  # empty cells named in the text report (all of them are in the JSON)
 
 
@@ -106,8 +106,10 @@ def import_file(path: str | Path, output: str | Path | None = None, *, unit: str
         doc, notes = read_report(path, unit=unit, year=year, level=level, format_id=format_id)
     except XltoolsError as exc:  # unreadable, damaged, over a limit: the message says what to do
         return ImportResult(source, "failed", reason=exc.zh)
+    except FileNotFoundError:
+        return ImportResult(source, "failed", reason=f"无法打开文件：找不到“{source}”，请检查文件名和路径")
     except OSError as exc:
-        return ImportResult(source, "failed", reason=f"无法打开文件：{exc.strerror or exc}")
+        return ImportResult(source, "failed", reason=f"无法打开文件“{source}”：{exc.strerror or exc}")
     except Exception as exc:  # a strange file must not stop a batch; say what happened instead
         return ImportResult(source, "failed", reason=f"读取时出现意外错误（{type(exc).__name__}: {exc}），请报告此问题")
     status = _status(doc, notes)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+from decimal import Decimal
 from typing import Any, NamedTuple
 
 from xltools.format.rulekinds import SEVERITIES as SEVERITIES
@@ -68,35 +70,59 @@ class Finding(NamedTuple):
         }
 
 
+EXCEL_DIGITS = 15  # significant digits a workbook keeps: more than that in a float is arithmetic noise
+LANGS = ("zh", "en")
+
+
 def fmt_number(value: Any) -> str:
-    """Numbers as a clerk writes them: 12, 96171.6 (no 12.0, no exponent)."""
+    """Numbers as a clerk writes them: 12, 96171.6, 12.3456789, 0.0000001 — every digit typed, no 12.0, no
+    exponent, no binary noise of a sum (0.1 + 0.2 is 0.3)."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return "" if value is None else str(value)
     if isinstance(value, float):
-        if value.is_integer():
+        if not math.isfinite(value):
+            return str(value)
+        if value.is_integer() and abs(value) < 10 ** EXCEL_DIGITS:
             return str(int(value))
-        return f"{value:.6f}".rstrip("0").rstrip(".")
+        text = format(Decimal(f"{value:.{EXCEL_DIGITS}g}"), "f")
+        return text.rstrip("0").rstrip(".") if "." in text else text
     return str(value)
 
 
 class FindingFactory(NamedTuple):
-    """Builds findings of one rule, filling its message templates."""
+    """Builds findings of one rule, filling its message templates. A rule whose cases need different sentences
+    has them beside its general text, keyed ``<lang>.<case>`` (``message."zh.year"``); ``make(case=...)`` picks
+    them, falling back to the general text."""
 
     rule: RuleSpec
 
+    def texts(self, templates: dict[str, str], case: str) -> dict[str, str]:
+        """The template of each language for ``case``."""
+        return {lang: templates.get(f"{lang}.{case}", templates[lang]) if case else templates[lang]
+                for lang in LANGS if lang in templates}
+
     def make(self, cells: tuple[CellRef, ...] = (), *, sheet: str = "", expected: Any = None,
-             actual: Any = None, difference: Number | None = None, **context: Any) -> Finding:
-        ctx = {"expected": fmt_number(expected), "actual": fmt_number(actual), "diff": fmt_number(difference)}
+             actual: Any = None, difference: Number | None = None, case: str = "", **context: Any) -> Finding:
+        """A finding; ``context`` fills the other slots of the texts (a dict value gives one text per language).
+        ``{diff}`` is the size of the difference ("相差 6"); the finding's ``difference`` keeps its sign."""
+        gap = abs(difference) if isinstance(difference, int | float) else difference
+        ctx: dict[str, Any] = {"expected": fmt_number(expected), "actual": fmt_number(actual), "diff": fmt_number(gap)}
         if cells:
             ctx.update(row=cells[0].row_label, col=cells[0].col_label, sheet=cells[0].sheet)
-        ctx.update({k: fmt_number(v) if isinstance(v, int | float) else str(v) for k, v in context.items()})
+        ctx.update({k: v if isinstance(v, dict) else fmt_number(v) if isinstance(v, int | float) else str(v)
+                    for k, v in context.items()})
         if sheet:
             ctx["sheet"] = sheet
+
+        def fill(templates: dict[str, str]) -> dict[str, str]:
+            return {lang: text.format(**{k: v.get(lang, "") if isinstance(v, dict) else v for k, v in ctx.items()})
+                    for lang, text in self.texts(templates, case).items()}
+
         return Finding(
             rule=self.rule.id,
             severity=self.rule.severity,
-            message={lang: text.format(**ctx) for lang, text in self.rule.message.items()},
-            fix={lang: text.format(**ctx) for lang, text in self.rule.fix.items()},
+            message=fill(self.rule.message),
+            fix=fill(self.rule.fix),
             source=self.rule.source,
             cells=cells,
             sheet=sheet or (cells[0].sheet if cells else ""),

@@ -27,6 +27,9 @@ __all__ = ["DEFAULT_FORMAT", "PATH_ENV", "Box", "CellSpec", "FormatError", "Form
            "search_path", "spec_file"]
 
 
+LABEL_JOIN = "："  # between a group and its leaf in a label: （三）不予公开：8.属于行政查询事项
+
+
 class CellSpec(NamedTuple):
     """One input cell: its stable id, where the template puts it and what it holds."""
 
@@ -56,7 +59,7 @@ class CellSpec(NamedTuple):
     def row_label(self) -> str:
         """The row label shown in messages; numbered leaves ("1.属于国家秘密") carry their group."""
         if len(self.row) >= 3:
-            return self.row[-2] + self.row[-1]
+            return self.row[-2] + LABEL_JOIN + self.row[-1]
         return self.row[-1] if self.row else ""
 
     @property
@@ -66,7 +69,7 @@ class CellSpec(NamedTuple):
         if not self.col:
             return ""
         if self.col_qualified and len(self.col) >= 2:
-            return f"{self.col[-2]}·{self.col[-1]}"
+            return self.col[-2] + LABEL_JOIN + self.col[-1]
         return self.col[-1]
 
     @property

@@ -211,13 +211,17 @@ class _Parser:
         parsed, expected = self._meta_value(cell.kind, v)
         if parsed is None:
             self.emit("META_INVALID", cell, raw, expected=expected, actual=_invalid_display(v) if isinstance(v, str)
-                      else _display(v))
+                      else _display(v), case=cell.kind, first=self.spec.first_year, last=self.today.year,
+                      example=max(self.spec.first_year, self.today.year - 1),
+                      levels={"zh": "、".join(self.spec.levels), "en": ", ".join(self.spec.levels)})
             return
         if cell.kind == "code" and not _CODE.match(str(parsed)):
             self.emit("META_CODE_FORMAT", cell, raw, actual=parsed)
         self.meta[fieldname] = parsed
 
     def _meta_value(self, kind: str, v: Any) -> tuple[Any, str]:
+        """The value of a cover field of this kind (None when invalid) and what was expected (the finding's
+        ``expected``; its texts are the rule's sentences for the kind)."""
         if kind == "year":
             year: int | None = None
             if isinstance(v, int | float) and not isinstance(v, bool) and float(v).is_integer():

@@ -39,6 +39,7 @@ class Outcome(NamedTuple):
     message: str
     errors: int = 0
     changed: int = 0
+    nothing_to_do: bool = False  # the workbook needs no change: the headless twins write nothing
 
 
 def read_port(port: WorkbookPort) -> RawBook:
@@ -242,7 +243,7 @@ def _flag_note(findings: Sequence[Finding]) -> str:
 def clear_flags(port: WorkbookPort) -> Outcome:
     """清除标记: put back the fill and note each flagged cell had before it was flagged."""
     if FLAGS_SHEET not in port.sheet_names():
-        return Outcome("没有需要清除的标记。")
+        return Outcome("没有需要清除的标记。", nothing_to_do=True)
     rows = port.values(FLAGS_SHEET)[2:]  # after the title and the header
     entries = [r for r in rows if len(r) >= 5 and r[0] and r[1]]
     with _unprotected(port, [str(r[0]) for r in entries]):

@@ -30,6 +30,7 @@ class Edited(NamedTuple):
     output: Path
     backup: Path | None  # the copy of the original, when edited in place
     report: CheckReport  # the check of the workbook as written
+    written: bool = True  # False: the action had nothing to do, nothing was written (``output`` is the source)
 
 
 def default_output(source: str | Path, label: str) -> Path:
@@ -76,8 +77,9 @@ def _locked(path: Path, in_place: bool) -> Iterator[None]:
 def edit_file(source: str | os.PathLike[str], action: Callable[[WorkbookPort, CheckReport], Outcome], label: str,
               *, output: str | Path | None = None, in_place: bool = False, overwrite: bool = False,
               changes_values: bool = False, today: dt.date | None = None) -> Edited:
-    """Check ``source``, run a button action on it (given that check), write the result. The check of what was
-    written is the same one unless the action ``changes_values``. Raises ReadError (could not run), OutputExists
+    """Check ``source``, run a button action on it (given that check), write the result — nothing at all when
+    the action had nothing to do (``Outcome.nothing_to_do``). The check of what was written is the same one
+    unless the action ``changes_values``. Raises ReadError (could not run), OutputExists
     and OSError."""
     from xltools.workbook.openpyxl_port import OpenpyxlPort
 
@@ -93,6 +95,8 @@ def edit_file(source: str | os.PathLike[str], action: Callable[[WorkbookPort, Ch
             raise ReadError(f"{src}：{first.reason}")
         port = OpenpyxlPort(src)
         outcome = action(port, first)
+        if outcome.nothing_to_do:
+            return Edited(outcome, src, None, first, written=False)
         backup = None
         if in_place:
             backup = save_in_place(port, stamp)
