@@ -96,11 +96,11 @@ def test_seed_example_exports_with_its_numbers_and_texts(tmp_path: Path) -> None
     assert document.paragraphs[0].text == "鹤岗市科学技术局\n2021年政府信息公开工作年度报告"
     assert document.core_properties.title == "鹤岗市科学技术局2021年政府信息公开工作年度报告"
     headings = [p.text for p in document.paragraphs if p.style.name == "一级标题"]
-    assert headings == SECTION_TITLES
+    assert headings == [*SECTION_TITLES[:-1], SECTION_TITLES[-1] + "（未填写）"]  # the empty section says so
     seed = load_json(EXAMPLE_JSON)
     assert section_paragraphs(document, "一、总体情况") == expected_paragraphs(seed["texts"]["S1.text"])
     assert section_paragraphs(document, "五、存在的主要问题及改进情况") == expected_paragraphs(seed["texts"]["S5.text"])
-    assert section_paragraphs(document, "六、其他需要报告的事项") == []
+    assert section_paragraphs(document, "六、其他需要报告的事项（未填写）") == []
     expected = hand_checked("heilongjiang-hegang-kejiju-2021")["values"]
     spec = load_spec()
     grids = {t: docx_grid(table) for t, table in tables_by_id(document).items()}

@@ -55,3 +55,10 @@ def test_every_table_position_is_covered_exactly_once() -> None:
         assert all(c.text == "" for c in values)  # a blank document prints no numbers at all
         shapes[grid.id] = (grid.n_rows, grid.n_cols, grid.header_rows, len(values))
     assert shapes == {"T2": (14, 4, 0, 10), "T3": (28, 10, 3, 175), "T4": (4, 15, 3, 15)}
+
+
+def test_only_a_draft_with_errors_has_a_mark() -> None:
+    spec = load_spec()
+    doc = ReportDocument(spec.id, "某某局", 2024)
+    assert report_content(spec, doc).draft == ""
+    assert report_content(spec, doc, draft_errors=3).draft == "草稿（有 3 个错误，未经校验通过）"

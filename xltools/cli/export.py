@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from xltools.cli.app import _set_lang, cli
+from xltools.cli.app import _set_lang, cli, say
 
 
 @cli.command()
@@ -34,9 +34,16 @@ def export(file: str, output: str | None, fmt: str | None, force: bool, overwrit
     """
     from xltools.checking.render import render_report
     from xltools.publish.export import export as run_export
+    from xltools.publish.pdf import RUNNING
+
+    def notice(line: str) -> None:  # the progress line is a note (-q hides it); a font warning always shows
+        if line == RUNNING:
+            say(line)
+        else:
+            click.echo(line, err=True)
 
     _set_lang(lang)
-    result = run_export(file, output, fmt=fmt, force=force, overwrite=overwrite)
+    result = run_export(file, output, fmt=fmt, force=force, overwrite=overwrite, notice=notice)
     errors = result.report.tally("error")
     if result.report.findings:
         click.echo(render_report(result.report, lang), err=True)
@@ -46,8 +53,8 @@ def export(file: str, output: str | None, fmt: str | None, force: bool, overwrit
                    f" / not exported: {errors} errors (see above); fix them, or use --force.", err=True)
         sys.exit(1)
     if errors:
-        click.echo(f"已导出（含 {errors} 个错误，--force）/ exported despite {errors} errors:", err=True)
+        say(f"已导出（含 {errors} 个错误，--force）/ exported despite {errors} errors:")
     else:
-        click.echo("已导出 / exported:", err=True)
+        say("已导出 / exported:")
     click.echo(str(result.output))
     sys.exit(1 if errors else 0)

@@ -5,6 +5,8 @@ Typography follows GB/T 9704-2012 conventions: A4, margins 37/35/28/26 mm (版�
 方正小标宋简体 二号, body 仿宋_GB2312 三号 on a fixed 28.95 pt line (22 lines a page), level-1 headings 黑体,
 level-2 楷体, page numbers "— n —" in 宋体 四号, odd pages right and even pages left. Every font also names the
 standard Windows face Word substitutes when the official one is missing (see FONT_FALLBACKS and docs/export.md).
+A draft (exported despite errors) carries a red "草稿（有 N 个错误，未经校验通过）" in the header of every page;
+a section without text prints "（未填写）" after its heading.
 """
 
 from __future__ import annotations
@@ -19,10 +21,11 @@ from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_ROW_HEIGHT_RULE, WD_T
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Length, Mm, Pt
+from docx.shared import Length, Mm, Pt, RGBColor
+from docx.table import _Cell
 from docx.text.paragraph import Paragraph as DocxParagraph
 
-from xltools.publish.model import Block, ReportContent, TableGrid
+from xltools.publish.model import EMPTY_SECTION, Block, ReportContent, TableGrid
 
 TITLE_FONT = "方正小标宋简体"
 BODY_FONT = "仿宋_GB2312"
@@ -30,6 +33,7 @@ HEADING1_FONT = "黑体"
 HEADING2_FONT = "楷体_GB2312"
 TABLE_FONT = "宋体"
 LATIN_FONT = "Times New Roman"
+OFFICIAL_FONTS = (TITLE_FONT, BODY_FONT, HEADING1_FONT, HEADING2_FONT, TABLE_FONT)  # the Chinese faces used
 # What Word uses when the official font is not installed (w:altName in the font table), all standard on Windows.
 FONT_FALLBACKS = {TITLE_FONT: "宋体", BODY_FONT: "仿宋", HEADING2_FONT: "楷体", HEADING1_FONT: "黑体",
                   TABLE_FONT: "宋体"}
@@ -43,8 +47,10 @@ TEXT_WIDTH = Mm(156)
 TABLE_SIZES = {"T2": Pt(10.5), "T3": Pt(9), "T4": Pt(9)}  # 五号; 小五 for the wide tables
 ROW_HEIGHTS = {"T2": Mm(8), "T3": Mm(6.5), "T4": Mm(9)}
 
-STYLE_TITLE, STYLE_H1, STYLE_H2, STYLE_TABLE, STYLE_SIGNATURE, STYLE_FOOTER = (
-    "报告标题", "一级标题", "二级标题", "表格文字", "落款", "页码")
+STYLE_TITLE, STYLE_H1, STYLE_H2, STYLE_TABLE, STYLE_SIGNATURE, STYLE_FOOTER, STYLE_LEAD = (
+    "报告标题", "一级标题", "二级标题", "表格文字", "落款", "页码", "楷体强调")
+TABLE_STYLE = "Table Grid"
+DRAFT_COLOR = RGBColor(0xC0, 0x00, 0x00)
 
 
 def _set_fonts(rpr_owner: Any, east_asia: str, latin: str = LATIN_FONT) -> None:
@@ -98,7 +104,8 @@ def _document_language(doc: Any) -> None:
     lang.set(qn("w:bidi"), "ar-SA")
 
 
-def _setup_styles(doc: Any, for_libreoffice: bool) -> None:
+def _setup_styles(doc: Any, for_libreoffice: bool) -> dict[str, str]:
+    """Create the named styles; returns their style ids by name (looked up once, used for every paragraph)."""
     _document_language(doc)
     normal = doc.styles["Normal"]
     normal.font.size = BODY_SIZE
@@ -115,18 +122,20 @@ def _setup_styles(doc: Any, for_libreoffice: bool) -> None:
         # LibreOffice (7.4) drops a "，" that hangs into the margin at the end of a justified line from the PDF;
         # left-aligned lines keep it. CJK lines are full either way, so the page looks the same.
         fmt.alignment = WD_ALIGN_PARAGRAPH.LEFT
-    _paragraph_style(doc, STYLE_TITLE, TITLE_FONT, Pt(22), align=WD_ALIGN_PARAGRAPH.CENTER, line=Pt(36), outline=0,
-                     latin=TITLE_FONT)
+    styles = [_paragraph_style(doc, STYLE_TITLE, TITLE_FONT, Pt(22), align=WD_ALIGN_PARAGRAPH.CENTER, line=Pt(36),
+                               outline=0, latin=TITLE_FONT)]
     h1 = _paragraph_style(doc, STYLE_H1, HEADING1_FONT, BODY_SIZE, indent=INDENT, outline=1)
     h1.paragraph_format.keep_with_next = True
     h2 = _paragraph_style(doc, STYLE_H2, HEADING2_FONT, BODY_SIZE, indent=INDENT, outline=2)
     h2.paragraph_format.keep_with_next = True
-    _paragraph_style(doc, STYLE_TABLE, TABLE_FONT, Pt(10.5), align=WD_ALIGN_PARAGRAPH.CENTER, line=None)
+    table_text = _paragraph_style(doc, STYLE_TABLE, TABLE_FONT, Pt(10.5), align=WD_ALIGN_PARAGRAPH.CENTER, line=None)
     sig = _paragraph_style(doc, STYLE_SIGNATURE, BODY_FONT, BODY_SIZE, align=WD_ALIGN_PARAGRAPH.RIGHT)
     sig.paragraph_format.right_indent = INDENT
     _paragraph_style(doc, STYLE_FOOTER, TABLE_FONT, Pt(14), line=None)
-    run_style = doc.styles.add_style("楷体强调", WD_STYLE_TYPE.CHARACTER)
+    run_style = doc.styles.add_style(STYLE_LEAD, WD_STYLE_TYPE.CHARACTER)
     _set_fonts(run_style.element, HEADING2_FONT)
+    styles += [h1, h2, table_text, sig, run_style, doc.styles[TABLE_STYLE]]
+    return {style.name: style.style_id for style in styles}
 
 
 def _font_table(doc: Any) -> None:
@@ -203,9 +212,12 @@ def _row_flag(row: Any, tag: str) -> None:
     row._tr.get_or_add_trPr().append(el)
 
 
-def _add_table(doc: Any, grid: TableGrid) -> None:
+def _add_table(doc: Any, grid: TableGrid, table_style_id: str, text_style_id: str) -> None:
+    """Lay out one table. The cell grid is addressed through the rows' own ``w:tc`` elements, built once before any
+    merge (python-docx's ``table.cell`` rebuilds the whole grid on every call); merging never touches a cell outside
+    the merged span, so the corners of the later spans stay where they were."""
     table = doc.add_table(rows=grid.n_rows, cols=grid.n_cols)
-    table.style = doc.styles["Table Grid"]
+    table._tbl.tblPr.style = table_style_id
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
     _cell_margins(table, 57 if grid.id == "T2" else 28)  # 1 mm / 0.5 mm: the wide tables need every millimetre
@@ -213,8 +225,10 @@ def _add_table(doc: Any, grid: TableGrid) -> None:
     widths = [int(TEXT_WIDTH * w / total) for w in grid.widths]
     for i, column in enumerate(table.columns):
         column.width = widths[i]
-        for cell in column.cells:
-            cell.width = widths[i]
+    tcs = [list(tr.tc_lst) for tr in table._tbl.tr_lst]
+    for row_tcs in tcs:
+        for i, tc in enumerate(row_tcs):
+            tc.width = widths[i]
     size = TABLE_SIZES.get(grid.id, Pt(10.5))
     for i, row in enumerate(table.rows):
         row.height_rule = WD_ROW_HEIGHT_RULE.AT_LEAST
@@ -223,12 +237,13 @@ def _add_table(doc: Any, grid: TableGrid) -> None:
         if i < grid.header_rows:
             _row_flag(row, "w:tblHeader")  # repeated at the top of every page the table runs onto
     for g in grid.cells():
-        cell = table.cell(g.row, g.col)
+        tc = tcs[g.row][g.col]
         if g.rowspan > 1 or g.colspan > 1:
-            cell = cell.merge(table.cell(g.row + g.rowspan - 1, g.col + g.colspan - 1))
+            tc = tc.merge(tcs[g.row + g.rowspan - 1][g.col + g.colspan - 1])
+        cell = _Cell(tc, table)
         cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
         paragraph = cell.paragraphs[0]
-        paragraph.style = doc.styles[STYLE_TABLE]
+        paragraph._p.style = text_style_id
         if g.kind in ("rowhead", "caption") or (g.kind == "note"):
             paragraph.alignment = WD_ALIGN_PARAGRAPH.LEFT
         if g.kind == "rowhead" and g.rowspan > 1 and g.colspan == 1:
@@ -247,28 +262,55 @@ def _shade(cell: Any, fill: str) -> None:
     cell._tc.get_or_add_tcPr().append(shd)
 
 
-def _add_block(doc: Any, block: Block, after_table: bool) -> None:
-    heading = doc.add_paragraph(block.title, style=STYLE_H1)
+def _add_block(doc: Any, block: Block, after_table: bool, ids: dict[str, str]) -> None:
+    heading = _paragraph(doc, block.title, ids[STYLE_H1])
     if after_table:
         heading.paragraph_format.space_before = Pt(12)
     if block.table is not None:
-        _add_table(doc, block.table)
+        _add_table(doc, block.table, ids[TABLE_STYLE], ids[STYLE_TABLE])
         return
+    if not block.paragraphs:  # never a bare heading: say that the section was left empty (only drafts have one)
+        _red(heading.add_run(EMPTY_SECTION))
     for p in block.paragraphs:
         if p.lead and p.lead == p.text:
-            doc.add_paragraph(p.text, style=STYLE_H2)
+            _paragraph(doc, p.text, ids[STYLE_H2])
             continue
         paragraph = doc.add_paragraph()
         if p.lead:
-            paragraph.add_run(p.lead, style="楷体强调")
+            paragraph.add_run(p.lead)._r.style = ids[STYLE_LEAD]
         paragraph.add_run(p.text[len(p.lead):])
+
+
+def _paragraph(doc: Any, text: str, style_id: str) -> DocxParagraph:
+    """A body paragraph in the style ``style_id`` (set by id: python-docx's lookup by name scans every style)."""
+    paragraph: DocxParagraph = doc.add_paragraph(text)
+    paragraph._p.style = style_id
+    return paragraph
+
+
+def _red(run: Any) -> Any:
+    run.font.color.rgb = DRAFT_COLOR
+    return run
+
+
+def _draft_header(doc: Any, mark: str) -> None:
+    """The draft mark at the top of every page: odd and even pages have headers of their own."""
+    section = doc.sections[0]
+    for header in (section.header, section.even_page_header):
+        paragraph = header.paragraphs[0]
+        paragraph.style = doc.styles[STYLE_FOOTER]
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        run = _red(paragraph.add_run(mark))
+        run.font.bold = True
+        run.font.size = Pt(12)
+        _set_fonts(run._r, HEADING1_FONT)
 
 
 def write_docx(content: ReportContent, path: str, *, created: dt.datetime | None = None,
                for_libreoffice: bool = False) -> None:
     """Write the report to ``path`` (.docx); ``for_libreoffice`` when it is only the input of the PDF conversion."""
     doc = Document()
-    _setup_styles(doc, for_libreoffice)
+    ids = _setup_styles(doc, for_libreoffice)
     _font_table(doc)
     _page_setup(doc)
     body = doc.element.body
@@ -280,22 +322,24 @@ def write_docx(content: ReportContent, path: str, *, created: dt.datetime | None
             title.add_run().add_break()
         title.add_run(line)
     doc.add_paragraph(style=STYLE_TITLE)  # one blank line under the title
+    if content.draft:
+        _draft_header(doc, content.draft)
     previous: Block | None = None
     for block in content.blocks:
-        _add_block(doc, block, after_table=previous is not None and previous.table is not None)
+        _add_block(doc, block, previous is not None and previous.table is not None, ids)
         previous = block
     if content.unit or content.date_text:
         doc.add_paragraph("")
         doc.add_paragraph("")
         for text in (content.unit, content.date_text):
             if text:
-                doc.add_paragraph(text, style=STYLE_SIGNATURE)
+                _paragraph(doc, text, ids[STYLE_SIGNATURE])
     props = doc.core_properties
     props.title = content.title
     props.author = content.unit
     props.subject = "政府信息公开工作年度报告"
     props.keywords = f"政府信息公开;{content.year or ''}"
-    props.comments = "由 xltools 从已校验的工作簿生成"
+    props.comments = content.draft or "由 xltools 从已校验的工作簿生成"
     props.last_modified_by = "xltools"
     props.revision = 1
     stamp = created or dt.datetime.now(dt.UTC).replace(microsecond=0, tzinfo=None)

@@ -11,6 +11,7 @@ import hashlib
 import os
 import re
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -99,9 +100,15 @@ def default_output(source: str | Path, doc: ReportDocument, fmt: str) -> Path:
     return source.with_name(_fit(f"{source.stem}-", f"{report_title(None, doc.year)}.{fmt}"))
 
 
+Notice = Callable[[str], None]  # one line for the user while a long step runs, or a warning (the CLI: stderr)
+
+
 def write_report(doc: ReportDocument, output: str | Path, fmt: str | None = None, *, overwrite: bool = False,
-                 created: dt.datetime | None = None) -> Path:
-    """Write a report document as .docx, .pdf or .html (atomically). Used by ``export`` and the Excel button."""
+                 created: dt.datetime | None = None, draft_errors: int = 0, notice: Notice | None = None) -> Path:
+    """Write a report document as .docx, .pdf or .html (atomically). Used by ``export`` and the Excel button.
+
+    ``draft_errors`` > 0 marks every page as a draft with that many errors (``export --force``); ``notice`` gets
+    the lines the PDF conversion has for the user (LibreOffice is running; which fonts were substituted)."""
     from xltools.publish.model import report_content
 
     output = Path(output)
@@ -109,16 +116,16 @@ def write_report(doc: ReportDocument, output: str | Path, fmt: str | None = None
     if output.exists() and not overwrite:
         raise OutputExists(str(output))
     check_text_sizes(doc)
-    content = report_content(load_spec(doc.format_id), doc)
+    content = report_content(load_spec(doc.format_id), doc, draft_errors)
     try:
-        _write(content, doc.format_id, output, fmt, overwrite=overwrite, created=created)
+        _write(content, doc.format_id, output, fmt, overwrite=overwrite, created=created, notice=notice)
     except OSError as exc:
         raise WriteError(output, exc) from None
     return output
 
 
 def _write(content: ReportContent, format_id: str, output: Path, fmt: str, *, overwrite: bool,
-           created: dt.datetime | None) -> None:
+           created: dt.datetime | None, notice: Notice | None) -> None:
     if fmt == "html":
         from xltools.publish.html_page import write_html
 
@@ -126,7 +133,7 @@ def _write(content: ReportContent, format_id: str, output: Path, fmt: str, *, ov
             write_html(content, format_id, tmp)
         return
     require("docx", "export")  # python-docx (with its lxml): the export extra
-    from xltools.publish.docx_writer import write_docx
+    from xltools.publish.docx_writer import OFFICIAL_FONTS, write_docx
 
     if fmt == "docx":
         with atomic_output(output, overwrite) as tmp:
@@ -138,14 +145,15 @@ def _write(content: ReportContent, format_id: str, output: Path, fmt: str, *, ov
         docx = os.path.join(work, "report.docx")
         write_docx(content, docx, created=created, for_libreoffice=True)
         pdf = os.path.join(work, "report.pdf")
-        docx_to_pdf(docx, pdf)
+        docx_to_pdf(docx, pdf, notice, OFFICIAL_FONTS)
         with atomic_output(output, overwrite) as tmp:
             shutil.copyfile(pdf, tmp)
 
 
 def export(source: str | Path, output: str | Path | None = None, *, fmt: str | None = None, force: bool = False,
-           overwrite: bool = False, today: dt.date | None = None) -> ExportResult:
-    """Check the workbook ``source`` and, unless it has errors (or ``force``), write the report.
+           overwrite: bool = False, today: dt.date | None = None, notice: Notice | None = None) -> ExportResult:
+    """Check the workbook ``source`` and, unless it has errors (or ``force``), write the report. A report written
+    despite errors (``force``) is marked as a draft on every page; ``notice`` as in ``write_report``.
 
     Raises ExportError when the export cannot run, OutputExists when the output exists and ``overwrite`` is off,
     and PdfError (from xltools.publish.pdf) when LibreOffice is missing or fails.
@@ -158,5 +166,5 @@ def export(source: str | Path, output: str | Path | None = None, *, fmt: str | N
         return ExportResult(report, fmt, None)
     doc = document_from_values(load_spec(report.values.format_id), report.values)
     target = Path(output) if output is not None else default_output(source, doc, fmt)
-    written = write_report(doc, target, fmt, overwrite=overwrite)
+    written = write_report(doc, target, fmt, overwrite=overwrite, draft_errors=report.tally("error"), notice=notice)
     return ExportResult(report, fmt, written)

@@ -3,12 +3,12 @@
 
 from __future__ import annotations
 
-from xltools.publish.model import ReportContent
+from xltools.publish.model import EMPTY_SECTION, ReportContent
 from xltools.publish.pages import render_page
 
 
 def render_html(content: ReportContent, format_id: str) -> str:
-    return render_page("report.html.j2", report=content, format_id=format_id)
+    return render_page("report.html.j2", report=content, format_id=format_id, empty_section=EMPTY_SECTION)
 
 
 def write_html(content: ReportContent, format_id: str, path: str) -> None:

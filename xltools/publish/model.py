@@ -22,6 +22,7 @@ from xltools.reading.document import ReportDocument
 from xltools.textsafe import clean_text
 
 REPORT_TITLE = "政府信息公开工作年度报告"
+EMPTY_SECTION = "（未填写）"  # printed after the heading of a section without text (only a --force draft has one)
 _LEAD = re.compile(r"^（[一二三四五六七八九十]{1,3}）[^。：:；，,]{1,30}(?:[。：:]|$)")
 _INDENT = re.compile(r"^[\s\u3000]+")
 
@@ -76,6 +77,20 @@ class ReportContent(NamedTuple):
     year: int | None
     date_text: str  # 成文日期 as printed: 2022年1月17日 ("" when unknown)
     blocks: tuple[Block, ...]
+    draft_errors: int = 0  # error findings of a draft exported despite them (--force); 0 for a checked report
+
+    @property
+    def draft(self) -> str:
+        """The mark every page of a draft carries ("" when the report passed the check)."""
+        return draft_mark(self.draft_errors) if self.draft_errors else ""
+
+
+def draft_mark(errors: int) -> str:
+    return f"草稿（有 {errors} 个错误，未经校验通过）"
+
+
+# The draft mark as a reader of the published text finds it (PDF text drops the spaces), for importers to skip.
+DRAFT_MARK = re.compile(r"草稿（有\s*\d+\s*个错误，未经校验通过）")
 
 
 def report_title(unit: str | None, year: int | None) -> str:
@@ -146,9 +161,10 @@ def table_grid(spec: FormatSpec, sheet: SheetSpec, values: dict[str, object]) ->
     return TableGrid(sheet.table, title, height, n_cols, tuple(tuple(r) for r in rows), widths, header_rows)
 
 
-def report_content(spec: FormatSpec, doc: ReportDocument) -> ReportContent:
+def report_content(spec: FormatSpec, doc: ReportDocument, draft_errors: int = 0) -> ReportContent:
     """Everything the exporters print, in order, with every text cleaned (``clean_text``; a line break in the unit
-    name becomes a space)."""
+    name becomes a space). ``draft_errors``: the error findings of a draft exported despite them (marks every
+    page)."""
     unit = clean_text(doc.unit or "").replace("\n", " ")
     title = report_title(unit, doc.year)
     rest = title[len(unit):]
@@ -169,4 +185,4 @@ def report_content(spec: FormatSpec, doc: ReportDocument) -> ReportContent:
                     parts.append(f"{heading}\n{body}" if heading else body)
             text = "\n".join(parts)
             blocks.append(Block(section.id, clean_text(section.title), split_paragraphs(text)))
-    return ReportContent(title, lines, unit, doc.year, date_text(doc.meta.get("date")), tuple(blocks))
+    return ReportContent(title, lines, unit, doc.year, date_text(doc.meta.get("date")), tuple(blocks), draft_errors)

@@ -1,7 +1,8 @@
 """PDF through LibreOffice headless (``soffice --convert-to pdf``): the converter clerks and servers have for free.
 
 Each conversion runs with its own throw-away LibreOffice profile, so it works beside an open LibreOffice and two
-conversions can run at once. On fontconfig systems the missing official fonts fall back as ``fonts.conf`` says.
+conversions can run at once. On fontconfig systems the missing official fonts fall back as ``fonts.conf`` says,
+and the user is told once which fonts were substituted by which (asked of ``fc-match`` with the same rules).
 LibreOffice runs in a process group of its own: when it takes too long, the whole group is stopped (``soffice``
 starts ``soffice.bin``, which would otherwise keep running after the time-out).
 """
@@ -13,6 +14,7 @@ import shutil
 import signal
 import subprocess
 import sys
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from xltools.atomic import temp_folder
@@ -33,6 +35,8 @@ INSTALL_HINT = (
     " / LibreOffice not found: install it, or set XLTOOLS_SOFFICE to the soffice program."
 )
 TIMEOUT = 180
+FC_TIMEOUT = 10  # fc-match answers in milliseconds; a broken font cache must not stop the export
+RUNNING = "正在用 LibreOffice 生成 PDF… / making the PDF with LibreOffice…"
 
 
 class PdfError(XltoolsError):
@@ -73,14 +77,54 @@ def _run(cmd: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str
     return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
 
 
-def docx_to_pdf(source: str | Path, pdf: str | Path) -> None:
-    """Convert ``source`` (.docx) to ``pdf``. Raises PdfError."""
+def substituted_fonts(fonts: Iterable[str], env: dict[str, str]) -> list[tuple[str, str]]:
+    """(font, the font used instead) for every font of ``fonts`` that is not installed, as fontconfig (``fc-match``
+    under ``env``) resolves it for LibreOffice; [] where there is no fontconfig or it does not answer."""
+    fc_match = shutil.which("fc-match")
+    if fc_match is None or not os.path.isfile(SYSTEM_FONTS_CONF):
+        return []
+    out = []
+    for font in fonts:
+        try:
+            done = subprocess.run([fc_match, "-f", "%{family}", font], capture_output=True, text=True, env=env,
+                                  timeout=FC_TIMEOUT, check=False)
+        except (OSError, subprocess.SubprocessError):
+            return []
+        families = [f.strip() for f in done.stdout.split(",") if f.strip()]
+        if done.returncode != 0 or not families:
+            return []
+        if font.casefold() not in (f.casefold() for f in families):
+            out.append((font, families[0]))
+    return out
+
+
+def font_warning(substituted: list[tuple[str, str]]) -> str:
+    """One line saying which fonts the PDF shows in which others."""
+    by_used: dict[str, list[str]] = {}
+    for font, used in substituted:
+        by_used.setdefault(used, []).append(font)
+    zh = "，".join(f"{'、'.join(fonts)} 以 {used} 代替" for used, fonts in by_used.items())
+    en = ", ".join(f"{font} → {used}" for font, used in substituted)
+    return (f"注意：本机没有安装公文字体，PDF 中{zh}。需要正式字体时，请安装这些字体后重新导出，或导出 .docx 后在装有"
+            f"这些字体的电脑上用 Word/WPS 另存为 PDF。 / fonts not installed, substituted in the PDF: {en}")
+
+
+def docx_to_pdf(source: str | Path, pdf: str | Path, notice: Callable[[str], None] | None = None,
+                fonts: Iterable[str] = ()) -> None:
+    """Convert ``source`` (.docx) to ``pdf``. Raises PdfError. ``notice`` gets one line when LibreOffice starts,
+    and before it one line naming the ``fonts`` (those the document uses) that are missing and what replaces
+    them."""
     soffice = find_soffice()
     if soffice is None:
         raise PdfError(INSTALL_HINT)
     env = dict(os.environ)
     if os.path.isfile(SYSTEM_FONTS_CONF):
         env["FONTCONFIG_FILE"] = str(FONTS_CONF)
+    if notice is not None:
+        substituted = substituted_fonts(fonts, env)
+        if substituted:
+            notice(font_warning(substituted))
+        notice(RUNNING)
     with temp_folder(pdf) as work:  # beside the PDF: a killed run's folder is removed by the next one
         profile = Path(work, "profile").as_uri()
         outdir = Path(work, "out")
