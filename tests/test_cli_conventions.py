@@ -4,9 +4,10 @@ README)."""
 from __future__ import annotations
 
 import subprocess
+from pathlib import Path
 
 import pytest
-from helpers import REPO, run, xltools_command, xltools_env
+from helpers import EXAMPLE_XLSX, REPO, run, xltools_command, xltools_env
 
 from xltools.cli import cli
 
@@ -35,3 +36,30 @@ def test_completion_completes_commands_and_options() -> None:
     assert "plain,--roster" in done.stdout.splitlines()
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     assert "_XLTOOLS_COMPLETE=bash_source xltools" in readme
+
+
+def test_docs_lists_and_prints_the_pages_the_help_names() -> None:
+    listed = run("docs")
+    assert listed.returncode == 0
+    for topic in ("check", "consolidate", "limits", "servers", "new", "export", "install"):
+        assert topic in listed.stdout.split()
+        page = run("docs", topic)
+        assert page.returncode == 0 and page.stdout.startswith("# "), topic
+    missing = run("docs", "nope")
+    assert missing.returncode == 2 and "可用的主题" in missing.stderr
+    helps = "".join(run(c, "--help").stdout for c in COMMANDS)
+    assert "docs/" not in helps.replace("xltools docs", ""), "help texts name pages with xltools docs TOPIC"
+
+
+def test_quiet_leaves_results_and_errors_and_verbose_adds_the_time(tmp_path: Path) -> None:
+    plain = run("new", "-o", tmp_path / "a.xlsx")
+    quiet = run("-q", "new", "-o", tmp_path / "b.xlsx")
+    assert plain.returncode == quiet.returncode == 0 and "已生成" in plain.stderr and quiet.stderr == ""
+    refused = run("-q", "new", "-o", tmp_path / "b.xlsx")  # an error still says what is wrong
+    assert refused.returncode == 2 and "已存在" in refused.stderr
+    checked = run("-q", "check", EXAMPLE_XLSX)
+    assert checked.returncode == 1 and "S6_FEE_STATEMENT" in checked.stdout  # results are not notes
+    verbose = run("-v", "check", EXAMPLE_XLSX)
+    assert verbose.stdout == checked.stdout and "用时" in verbose.stderr and "退出码 1" in verbose.stderr
+    both = run("-q", "-v", "check", EXAMPLE_XLSX)
+    assert both.returncode == 2 and "只能选一个" in both.stderr

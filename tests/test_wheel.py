@@ -165,6 +165,11 @@ def test_offline_bundle_installs_and_runs_outside_the_source_tree(wheel: Path, t
                              capture_output=True, text=True, env=env)
     assert refused.returncode == 2 and not (work / "r.docx").exists()
     assert f'pip install "{DISTRIBUTION}[export]"' in refused.stderr and "Traceback" not in refused.stderr
+    # the documentation ships too: every page the help texts name can be read without the repository
+    pages = subprocess.run([exe, "docs", "limits", "--path"], cwd=work, capture_output=True, text=True, env=env)
+    assert pages.returncode == 0 and "site-packages" in pages.stdout, pages.stderr
+    limits_page = subprocess.run([exe, "docs", "limits"], cwd=work, capture_output=True, text=True, env=env)
+    assert limits_page.stdout == (REPO / "docs" / "limits.md").read_text(encoding="utf-8") + "\n"
     # the macro template ships too, and new --macro works without xlwings or pyOpenVBA installed
     macro = subprocess.run([exe, "new", "--macro", "-o", "blank.xlsm"], cwd=work, capture_output=True, text=True,
                            env=env)

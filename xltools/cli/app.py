@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import time
 from types import FrameType
 from typing import Any, NoReturn
 
@@ -24,6 +25,7 @@ from xltools.errors import REPORT_TO, XltoolsError
 
 EXIT_HELP = "退出码 / exit codes: 0 无错误 no errors · 1 发现错误 errors found · 2 无法运行 could not run."
 EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143  # 128 + SIGINT, 128 + SIGTERM, as shells report them
+VERBOSITY = "xltools.verbosity"  # root ctx.meta key: -1 with -q, 1 with -v, else 0
 LANG = "xltools.lang"  # ctx.meta key: the language a command with --lang asked for (its errors use it too)
 
 
@@ -58,8 +60,14 @@ class XltoolsGroup(click.Group):
     """The command group whose ``invoke`` maps every error of every command (see the module docstring)."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        started = time.monotonic()
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
+            _took(ctx, started, 0)
+            return result
+        except SystemExit as exc:  # the commands end with sys.exit(code)
+            _took(ctx, started, exc.code)
+            raise
         except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise  # usage errors and exits: click's own handling
         except KeyboardInterrupt as exc:  # every `with` on the way has removed its temporary files
@@ -75,6 +83,15 @@ class XltoolsGroup(click.Group):
             sys.exit(code)
 
 
+def _took(ctx: click.Context, started: float, code: object) -> None:
+    """With -v: how long the command took and its exit code, as the last line on stderr."""
+    if ctx.meta.get(VERBOSITY, 0) > 0:
+        seconds = time.monotonic() - started
+        name = ctx.invoked_subcommand or ""
+        click.echo(f"xltools {name}：用时 {seconds:.2f} 秒，退出码 {code} / took {seconds:.2f} s, exit code {code}",
+                   err=True)
+
+
 def _print_json(data: Any) -> None:
     """Strict JSON on stdout: a non-finite number is null, never ``NaN`` (xltools.reading.document.dumps)."""
     from xltools.reading.document import dumps
@@ -87,12 +104,22 @@ def _print_json(data: Any) -> None:
 @click.option("--debug", is_flag=True, envvar="XLTOOLS_DEBUG",
               help="出现意外错误时显示完整的出错位置（traceback），用于报告问题 / show the traceback of an "
                    "unexpected error (also XLTOOLS_DEBUG=1)")
+@click.option("-q", "--quiet", is_flag=True,
+              help="只输出结果和错误，不显示进度和“已写入…”等说明 / results and errors only, no progress or notes")
+@click.option("-v", "--verbose", is_flag=True,
+              help="另外显示用时和退出码 / also show the time taken and the exit code")
 @click.pass_context
-def cli(ctx: click.Context, debug: bool) -> None:
+def cli(ctx: click.Context, debug: bool, quiet: bool, verbose: bool) -> None:
     """xltools：政府信息公开工作年度报告（国办公开办函〔2021〕30号格式）的工作簿、校验与汇总工具。
 
     Workbook, checker and tools for the annual government information disclosure report.
+
+    \b
+    说明文档 / documentation: xltools docs
     """
+    if quiet and verbose:
+        raise click.UsageError("-q/--quiet 和 -v/--verbose 只能选一个 / choose one of -q and -v")
+    ctx.meta[VERBOSITY] = -1 if quiet else (1 if verbose else 0)
     if debug and os.environ.get("XLTOOLS_DEBUG") != "1":  # the library (and its worker processes) see it too
         previous = os.environ.get("XLTOOLS_DEBUG")
         os.environ["XLTOOLS_DEBUG"] = "1"
@@ -126,8 +153,25 @@ def _restore_debug(previous: str | None) -> None:
         os.environ["XLTOOLS_DEBUG"] = previous
 
 
+def _verbosity() -> int:
+    ctx = click.get_current_context(silent=True)
+    return int(ctx.find_root().meta.get(VERBOSITY, 0)) if ctx is not None else 0
+
+
+def say(message: str) -> None:
+    """A note for the user on stderr (what was written, what to do next); nothing with ``-q``."""
+    if _verbosity() >= 0:
+        click.echo(message, err=True)
+
+
+def detail(message: str) -> None:
+    """A detail on stderr shown only with ``-v``."""
+    if _verbosity() > 0:
+        click.echo(message, err=True)
+
+
 def _progress(total: int, label: str) -> Any:
-    """A progress bar on stderr for long runs; silent when stderr is not a terminal."""
-    if total < 20 or not sys.stderr.isatty():
+    """A progress bar on stderr for long runs; silent when stderr is not a terminal or with ``-q``."""
+    if total < 20 or not sys.stderr.isatty() or _verbosity() < 0:
         return None
     return click.progressbar(length=total, label=label, file=sys.stderr, show_pos=True)

@@ -16,6 +16,7 @@ from xltools import safexml
 from xltools.extract.lines import Source, SourceError, TableBudget, row_line
 from xltools.extract.tables import PICTURE
 from xltools.limits import ENV, LimitError, limits
+from xltools.publish.model import DRAFT_MARK
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 DOCUMENT = "word/document.xml"
@@ -140,4 +141,16 @@ def docx_source(path: Path) -> Source:
                     row.append(" ".join(_text(p) for p in tc.iter(W + "p")).strip())
                 budget.spend(width)
                 lines.append(row_line(row))
-    return Source("\n".join(lines), hard_wrapped=False)
+    draft = _draft_mark(path)
+    return Source("\n".join([draft, *lines] if draft else lines), hard_wrapped=False)
+
+
+def _draft_mark(path: Path) -> str | None:
+    """The draft mark of a --force export (kept in the document's properties; on the pages it is a page header,
+    which is not read), as its own line for the parser to recognise; None for any other document."""
+    try:
+        core = read_part(path, "docProps/core.xml").decode("utf-8", "replace")
+    except (SourceError, LimitError):
+        return None
+    found = DRAFT_MARK.search(core)
+    return found.group(0) if found else None

@@ -10,6 +10,7 @@ from xltools.extract.text import clean_lines, find_headings, paragraphs, signatu
 from xltools.format.findings import Number
 from xltools.format.spec import FormatSpec
 from xltools.limits import ENV, limits
+from xltools.publish.model import DRAFT_MARK, EMPTY_SECTION
 from xltools.reading.document import EXCEL_CELL_CHARS, ReportDocument
 
 
@@ -62,8 +63,14 @@ def _read_table(spec: FormatSpec, table: str, body: str, report_year: int | None
 
 def parse_report(spec: FormatSpec, source: Source, unit: str | None = None, year: int | None = None
                  ) -> tuple[ReportDocument, list[Note]]:
-    text = "\n".join(clean_lines(source.text))
     notes: list[Note] = []
+    lines = clean_lines(source.text)
+    marks = [ln for ln in lines if DRAFT_MARK.fullmatch(ln.strip())]
+    if marks:  # xltools' own --force draft: its header line on every page is not report text
+        lines = [ln for ln in lines if not DRAFT_MARK.fullmatch(ln.strip())]
+        notes.append(Note("variant", (), f"原文是 xltools 导出的草稿（{marks[0].strip()}），请用校验通过后导出的版本",
+                          marks[0].strip()))
+    text = "\n".join(lines)
     headings = find_headings(text, spec.sections)
     order = [s.id for s in spec.sections]
     first = headings[order[0]].start if order[0] in headings else min((h.start for h in headings.values()),
@@ -109,6 +116,7 @@ def parse_report(spec: FormatSpec, source: Source, unit: str | None = None, year
                 notes.append(Note("image" if pictured else "missing", (), f"“{section.title}”：{why}，"
                                   "表格留空", body.strip()[:120]))
         elif section.cell:
+            body = body.replace(EMPTY_SECTION, "", 1) if body.strip().startswith(EMPTY_SECTION) else body
             parts = [p for p in paragraphs(body.replace(PICTURE, ""), source.hard_wrapped) if p]
             if parts:
                 texts[section.cell] = "\n".join(parts)
