@@ -316,8 +316,8 @@ def test_an_interrupted_consolidation_exits_130_and_leaves_nothing_behind(tmp_pa
 
     inbox = tmp_path / "inbox"
     first = department(inbox, "市教育局")
-    for i in range(150):
-        shutil.copy(first, inbox / f"副本{i:03}.xlsx")
+    for i in range(1500):  # long enough (seconds) that the signal always lands mid-run, even on a fast machine
+        shutil.copy(first, inbox / f"副本{i:04}.xlsx")
     temp = tmp_path / "temp"
     temp.mkdir()
     out = tmp_path / "out" / "全市.xlsx"
@@ -332,7 +332,7 @@ def test_an_interrupted_consolidation_exits_130_and_leaves_nothing_behind(tmp_pa
             time.sleep(0.05)
             workers = _children(proc.pid)
         assert workers, "the workers never started"
-        time.sleep(0.3)
+        time.sleep(0.1)
         proc.send_signal(sig)
         stdout, stderr = proc.communicate(timeout=60)
     finally:

@@ -45,8 +45,8 @@ def test_the_next_run_removes_what_a_killed_run_left(tmp_path: Path) -> None:
 def test_a_killed_batch_takes_its_workers_with_it(tmp_path: Path) -> None:
     inbox = tmp_path / "inbox"
     inbox.mkdir()
-    for i in range(400):
-        shutil.copy(EXAMPLE_XLSX, inbox / f"u{i:03}.xlsx")
+    for i in range(1500):  # seconds of work: the kill always lands mid-run
+        shutil.copy(EXAMPLE_XLSX, inbox / f"u{i:04}.xlsx")
     proc = subprocess.Popen(xltools_command("check", inbox, "--format", "json", "--jobs", "2"), env=xltools_env(),
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
