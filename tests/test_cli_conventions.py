@@ -3,9 +3,11 @@ README)."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 
+import click
 import pytest
 from helpers import EXAMPLE_XLSX, REPO, run, xltools_command, xltools_env
 
@@ -63,3 +65,12 @@ def test_quiet_leaves_results_and_errors_and_verbose_adds_the_time(tmp_path: Pat
     assert verbose.stdout == checked.stdout and "用时" in verbose.stderr and "退出码 1" in verbose.stderr
     both = run("-q", "-v", "check", EXAMPLE_XLSX)
     assert both.returncode == 2 and "只能选一个" in both.stderr
+
+
+@pytest.mark.parametrize("command", ["", *COMMANDS])
+def test_every_option_is_explained_in_both_languages(command: str) -> None:
+    ctx = cli.make_context("xltools", [], resilient_parsing=True)
+    target = cli if not command else cli.commands[command]
+    for param in target.get_params(ctx):
+        if isinstance(param, click.Option) and not param.hidden:
+            assert param.help and re.search("[\u4e00-\u9fff].*/ ?[A-Za-z-]", param.help), param.opts

@@ -56,8 +56,27 @@ def error_message(exc: Exception, lang: str = "zh") -> tuple[str, int]:
             "  加 --debug 可看到完整的出错位置 / run with --debug for the traceback: xltools --debug <命令> …"), 2
 
 
-class XltoolsGroup(click.Group):
+HELP_HELP = "显示本帮助并退出 / show this help and exit"
+
+
+class _BilingualHelp(click.Command):
+    """The -h/--help option explained in both languages, like every other option."""
+
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.help = HELP_HELP
+        return option
+
+
+class XltoolsCommand(_BilingualHelp):
+    """Every xltools command."""
+
+
+class XltoolsGroup(_BilingualHelp, click.Group):
     """The command group whose ``invoke`` maps every error of every command (see the module docstring)."""
+
+    command_class = XltoolsCommand
 
     def invoke(self, ctx: click.Context) -> Any:
         started = time.monotonic()
@@ -100,7 +119,7 @@ def _print_json(data: Any) -> None:
 
 
 @click.group(cls=XltoolsGroup, epilog=EXIT_HELP, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="xltools")
+@click.version_option(__version__, prog_name="xltools", help="显示版本并退出 / show the version and exit")
 @click.option("--debug", is_flag=True, envvar="XLTOOLS_DEBUG",
               help="出现意外错误时显示完整的出错位置（traceback），用于报告问题 / show the traceback of an "
                    "unexpected error (also XLTOOLS_DEBUG=1)")

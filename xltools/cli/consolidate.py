@@ -14,7 +14,8 @@ from xltools.cli.app import _progress, cli
 
 @cli.command()
 @click.argument("inputs", nargs=-1, required=True)
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="汇总工作簿（.xlsx）")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help="汇总工作簿（.xlsx）/ the consolidated workbook")
 @click.option("--unit", required=True, help="汇总单位名称，如“××市人民政府” / the consolidating unit")
 @click.option("--year", required=True, type=int, help="年度 / report year")
 @click.option("--roster", type=click.Path(exists=True, dir_okay=False), help="报送名单（.csv/.xlsx）/ roster")
