@@ -219,3 +219,12 @@ def libreoffice_convert(book: Path, folder: Path, target: str) -> Path:
     subprocess.run([soffice, f"-env:UserInstallation=file://{folder / 'lo-profile'}", "--headless", "--convert-to",
                     target, "--outdir", str(out), str(book)], check=True, capture_output=True, timeout=180)
     return out / f"{book.stem}.{target.split(':')[0]}"
+
+
+def process_alive(pid: int) -> bool:
+    """Whether process ``pid`` is running (Linux: a zombie waiting to be reaped is not)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"

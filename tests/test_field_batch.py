@@ -15,7 +15,7 @@ from typing import Any
 
 import openpyxl
 import pytest
-from helpers import clean_document, xltools_command, xltools_env
+from helpers import clean_document, process_alive, xltools_command, xltools_env
 
 from xltools.checking.check import map_files
 from xltools.consolidate.collect import UnitResult
@@ -301,13 +301,6 @@ def _children(pid: int) -> set[int]:
     return found
 
 
-def _alive(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except FileNotFoundError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
-
 
 @pytest.mark.parametrize(("sig", "code", "said"), [(signal.SIGINT, 130, "已中断"), (signal.SIGTERM, 143, "已终止")])
 def test_an_interrupted_consolidation_exits_130_and_leaves_nothing_behind(tmp_path: Path, sig: int, code: int,
@@ -340,7 +333,7 @@ def test_an_interrupted_consolidation_exits_130_and_leaves_nothing_behind(tmp_pa
     assert proc.returncode == code, stdout + stderr
     assert said in stderr and "Traceback" not in stderr
     time.sleep(0.5)
-    assert not [w for w in workers if _alive(w)]
+    assert not [w for w in workers if process_alive(w)]
     assert not out.exists() and list(temp.iterdir()) == [] and leftovers(tmp_path) == []
 
 

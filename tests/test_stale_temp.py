@@ -10,7 +10,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from helpers import EXAMPLE_XLSX, run, xltools_command, xltools_env
+from helpers import EXAMPLE_XLSX, process_alive, run, xltools_command, xltools_env
 
 
 def _dead_pid() -> int:
@@ -62,14 +62,7 @@ def test_a_killed_batch_takes_its_workers_with_it(tmp_path: Path) -> None:
     finally:
         proc.kill()
     deadline = time.monotonic() + 15
-    while time.monotonic() < deadline and any(_alive(w) for w in workers):
+    while time.monotonic() < deadline and any(process_alive(w) for w in workers):
         time.sleep(0.1)
-    assert not [w for w in workers if _alive(w)]
+    assert not [w for w in workers if process_alive(w)]
 
-
-def _alive(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
