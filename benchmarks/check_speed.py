@@ -39,13 +39,14 @@ def timed(cmd: list[str]) -> float:
     return time.perf_counter() - start
 
 
-def machine() -> str:
+def machine(packages: tuple[str, ...] = ("click", "python-calamine")) -> str:
+    """The machine, Python and the versions of ``packages``, for the RESULTS.md sections of every benchmark."""
     cpu = platform.processor() or platform.machine()
     cpuinfo = Path("/proc/cpuinfo")
     if cpuinfo.exists() and (m := re.search(r"model name\s*:\s*(.+)", cpuinfo.read_text())):
         cpu = m.group(1).strip()
     return (f"{platform.system()} {platform.release()}, {cpu}, {os.cpu_count()} cores, Python "
-            f"{platform.python_version()}, click {version('click')}, python-calamine {version('python-calamine')}")
+            f"{platform.python_version()}, " + ", ".join(f"{p} {version(p)}" for p in packages))
 
 
 def write_section(title: str, body: str) -> None:

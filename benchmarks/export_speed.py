@@ -13,15 +13,15 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import re
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from importlib.metadata import version
 from pathlib import Path
+
+from check_speed import machine
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE = REPO / "examples" / "hegang-kejiju-2021.xlsx"
@@ -53,15 +53,6 @@ def timed(cmd: list[str], env: dict[str, str]) -> float:
     subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False, env=env,
                    cwd=env["PYTHONPATH"])
     return time.perf_counter() - start
-
-
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.exists() and (m := re.search(r"model name\s*:\s*(.+)", cpuinfo.read_text())):
-        cpu = m.group(1).strip()
-    return (f"{platform.system()} {platform.release()}, {cpu}, {os.cpu_count()} cores, Python "
-            f"{platform.python_version()}, python-docx {version('python-docx')}, lxml {version('lxml')}")
 
 
 def the_tables(path: Path) -> None:
@@ -124,7 +115,8 @@ def main() -> None:
             f"| `xltools export examples/hegang-kejiju-2021.xlsx -o x.docx --force` | {ms(times['export'])} |"]
     if args.baseline:
         rows.append(f"| the same export, baseline checkout (`--baseline`) | {ms(times['baseline'])} |")
-    body = (f"\nMachine: {machine()}. {time.strftime('%Y-%m-%d')}, {args.runs} interleaved runs each, wall time "
+    host = machine(("python-docx", "lxml"))
+    body = (f"\nMachine: {host}. {time.strftime('%Y-%m-%d')}, {args.runs} interleaved runs each, wall time "
             "of whole processes (check included: export checks the workbook first).\n\n"
             "| command | median | min | max |\n|---|---|---|---|\n" + "\n".join(rows) + "\n\n"
             f"Export median **{e:.2f} s** (target < 1 s); ratio export / floor (medians): **{e / f:.2f}×**.\n")

@@ -14,26 +14,12 @@ from typing import Any
 
 import openpyxl
 import pytest
-from helpers import EXAMPLE_XLSX, clean_document, run
+from helpers import EXAMPLE_XLSX, department, run
 
 from xltools.consolidate.decide import file_unit_keys, is_copy
 from xltools.extract.sources import read_source
-from xltools.workbook.new import new
 
 YEAR = 2024
-
-
-def department(folder: Path, unit: str, name: str | None = None) -> Path:
-    """A clean department workbook, built in this process (fast), nothing else left in ``folder``."""
-    doc = clean_document()
-    doc.update(unit=unit, year=YEAR)
-    doc["meta"] = {"date": f"{YEAR + 1}-01-20", "level": "部门"}
-    source = folder / f".{name or unit}.json"
-    source.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
-    out = folder / f"{name or unit}.xlsx"
-    new(out, data=source, overwrite=True)
-    source.unlink()
-    return out
 
 
 def broken(folder: Path, unit: str) -> Path:

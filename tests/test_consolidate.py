@@ -10,7 +10,7 @@ from typing import Any
 
 import openpyxl
 import pytest
-from helpers import clean_document, run, write_doc
+from helpers import clean_document, department, run
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -20,20 +20,6 @@ from xltools.workbook.new import new
 
 SPEC = load_spec()
 T3 = SPEC.tables["T3"]
-
-
-def department(folder: Path, unit: str, *, code: str = "", year: int = 2024, bump: int = 0,
-               name: str | None = None) -> Path:
-    """A clean department workbook; ``bump`` adds to one cell (and its totals, so it stays consistent)."""
-    doc = clean_document()
-    doc.update(unit=unit, year=year)
-    doc["meta"] = {"date": f"{year + 1}-01-20", "level": "部门", **({"code": code} if code else {})}
-    for cell in ("T3.new_received.natural_person", "T3.new_received.total", "T3.r_granted.natural_person",
-                 "T3.r_granted.total", "T3.r_total.natural_person", "T3.r_total.total"):
-        doc["values"][cell] += bump
-    book = write_doc(doc, folder, name or unit)
-    (folder / f"{name or unit}.json").unlink()  # every file of a folder is an input: only the workbook stays
-    return book
 
 
 def finish(book: Path) -> None:

@@ -4,7 +4,6 @@ outputs that would overwrite inputs or existing files; rosters; Ctrl-C; numbers 
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import signal
@@ -15,7 +14,7 @@ from typing import Any
 
 import openpyxl
 import pytest
-from helpers import clean_document, process_alive, xltools_command, xltools_env
+from helpers import department, process_alive, xltools_command, xltools_env
 
 from xltools.checking.check import map_files
 from xltools.consolidate.collect import UnitResult
@@ -23,25 +22,8 @@ from xltools.consolidate.consolidation import sum_values
 from xltools.consolidate.decide import decide
 from xltools.consolidate.roster import RosterEntry
 from xltools.format.spec import load_spec
-from xltools.workbook.new import new
 
 YEAR = "2024"
-
-
-def department(folder: Path, unit: str, *, code: str = "", name: str | None = None, error: bool = False) -> Path:
-    """A department workbook (clean, or with one arithmetic error), built in this process (fast)."""
-    doc = clean_document()
-    doc.update(unit=unit, year=int(YEAR))
-    doc["meta"] = {"date": "2025-01-20", "level": "部门", **({"code": code} if code else {})}
-    if error:
-        doc["values"]["T3.new_received.natural_person"] += 7
-    folder.mkdir(parents=True, exist_ok=True)
-    source = folder / f".{name or unit}.json"
-    source.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
-    out = folder / f"{name or unit}.xlsx"
-    new(out, data=source, overwrite=True)
-    source.unlink()
-    return out
 
 
 def xltools(*args: str | Path, limits: str = "", env: dict[str, str] | None = None,
