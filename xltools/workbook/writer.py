@@ -30,6 +30,7 @@ from xltools.reading.document import EXCEL_CELL_CHARS, ReportDocument
 from xltools.reading.locate import PROP_TEMPLATE, PROP_VERSION
 from xltools.textsafe import clean_text
 from xltools.workbook.buttons import BUTTON_NOTE, BUTTON_ROLES, BUTTONS, CONF_HELP, CONF_ROWS, CONF_SHEET
+from xltools.workbook.check_formulas import CHECK_SHEET, CheckSheet, check_sheet
 
 FIXED_CREATED = dt.datetime(2021, 9, 26)
 FONT = "宋体"
@@ -60,6 +61,20 @@ INPUT_STYLES: dict[str, dict[str, Any]] = {
     "meta_date": {"align": "left", "num_format": "yyyy\"年\"m\"月\"d\"日\""},
 }
 ERROR_FILL = {"bg_color": "#FFC7CE", "font_color": "#9C0006"}
+WARNING_FILL = {"bg_color": "#FFEB9C", "font_color": "#9C5700"}
+CHECK_STYLES: dict[str, dict[str, Any]] = {  # the 校验 sheet (xltools.workbook.check_formulas)
+    "title": {"bold": True, "font_size": 14},
+    "verdict": {"bold": True, "font_size": 12},
+    "note": {"font_size": 9, "font_color": "#595959", "text_wrap": True, "valign": "top"},
+    "header": {"bold": True, "align": "center", "valign": "vcenter", "text_wrap": True, "border": 1,
+               "bg_color": LABEL_FILL},
+    "cell": {"border": 1, "valign": "top", "text_wrap": True},
+    "count": {"border": 1, "align": "center", "bold": True},
+    "status": {"border": 1, "valign": "top", "align": "center", "bold": True},
+    "link": {"border": 1, "valign": "top", "font_color": "#0563C1", "underline": 1},
+    "number": {"border": 1, "valign": "top", "align": "right"},
+    "wrap": {"border": 1, "valign": "top", "text_wrap": True, "font_size": 9},
+}
 
 
 def _text(value: object, where: str) -> str:
@@ -77,6 +92,7 @@ def _formats(wb: Workbook) -> dict[str, Format]:
     fmts = {k: wb.add_format({"font_name": FONT, **v}) for k, v in BOX_STYLES.items()}
     fmts.update({f"in_{k}": wb.add_format({"font_name": FONT, **INPUT_BASE, **v}) for k, v in INPUT_STYLES.items()})
     fmts["error"] = wb.add_format(ERROR_FILL)
+    fmts["warning"] = wb.add_format(WARNING_FILL)
     return fmts
 
 
@@ -90,11 +106,9 @@ def _input_style(cell: CellSpec) -> str:
 
 def _validation(spec: FormatSpec, cell: CellSpec) -> dict[str, Any] | None:
     count_msg = "请填写不小于0的整数（件）。没有数据请填0，不要留空或填“/”“-”。"
-    if cell.type == "count":
-        title = "合计" if cell.total else "件数"
-        msg = count_msg + ("合计应等于各分项之和，不一致时单元格会变红。" if cell.total else "")
-        return {"validate": "integer", "criteria": ">=", "value": 0, "input_title": title, "input_message": msg,
-                "error_title": "输入有误", "error_message": count_msg}
+    if cell.type == "count":  # no input prompt on the 200 count cells: the cover's notes say it once
+        return {"validate": "integer", "criteria": ">=", "value": 0, "error_title": "输入有误",
+                "error_message": count_msg}
     if cell.type == "amount":
         a = cell.address
         return {"validate": "custom", "value": f"=AND(ISNUMBER({a}),{a}>=0,ROUND({a},6)={a})",
@@ -156,6 +170,54 @@ def _conditional_formats(spec: FormatSpec, sheets: dict[str, Worksheet], fmt: Fo
         formula = "=(" + "+".join(c.address for c in left) + ")<>(" + "+".join(c.address for c in right) + ")"
         for c in left:
             sheets[c.sheet].conditional_format(c.address, {"type": "formula", "criteria": formula, "format": fmt})
+
+
+def _write_check_sheet(wb: Workbook, spec: FormatSpec, sheets: dict[str, Worksheet], fmts: dict[str, Format]
+                       ) -> None:
+    """The 校验 sheet and the cover's verdict: formulas written without cached results ("" makes ``<v></v>``), so
+    that Excel, WPS and LibreOffice compute them on opening (LibreOffice trusts a cached result)."""
+    sheet: CheckSheet = check_sheet(spec)
+    ws = wb.add_worksheet(CHECK_SHEET)
+    styles: dict[tuple[str, str], Format] = {}
+
+    def style(key: str, number_format: str) -> Format:
+        if (key, number_format) not in styles:
+            extra = {"num_format": number_format} if number_format else {}
+            styles[key, number_format] = wb.add_format({"font_name": FONT, **CHECK_STYLES[key], **extra})
+        return styles[key, number_format]
+
+    for col, width in enumerate(sheet.widths):
+        ws.set_column(col, col, width)
+    for row, cells in sheet.rows.items():
+        for col, cell in enumerate(cells):
+            if cell is None:
+                continue
+            fmt = style(cell.style, cell.number_format)
+            if isinstance(cell.value, str) and cell.value.startswith("="):
+                ws.write_formula(row, col, cell.value, fmt, "")
+            elif cell.value == "":
+                ws.write_blank(row, col, None, fmt)
+            elif cell.style == "note":  # across the sheet, wrapped
+                ws.merge_range(row, 0, row, len(sheet.widths) - 1, cell.value, fmt)
+            elif isinstance(cell.value, int):
+                ws.write_number(row, col, cell.value, fmt)
+            else:
+                ws.write_string(row, col, cell.value, fmt)
+    ws.set_row(3, 30)
+    lines = f"A{sheet.first}:L{sheet.last}"
+    for severity, fill in (("错误", fmts["error"]), ("警告", fmts["warning"])):
+        ws.conditional_format(lines, {"type": "formula", "format": fill,
+                                      "criteria": f'=AND($B{sheet.first}="✘",$C{sheet.first}="{severity}")'})
+    ws.freeze_panes(sheet.first - 1, 2)
+    ws.set_paper(9)
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(sheet.first - 2)
+    ws.protect("", {"format_columns": True, "format_rows": True})
+    cover = next((sh for sh in spec.sheets if sh.role == "cover"), None)
+    verdict = getattr(cover, "verdict", None)
+    if cover is not None and verdict:
+        sheets[cover.name].write_formula(verdict, sheet.verdict, style("verdict", ""), "")
 
 
 class MacroParts(NamedTuple):
@@ -315,6 +377,7 @@ def _write(spec: FormatSpec, path: str, doc: ReportDocument | None, data_sheets:
             ws.data_validation(cell.merge or cell.address, validation)
         wb.define_name(cell.name, f"='{cell.sheet}'!{absolute(cell.address)}")
     _conditional_formats(spec, sheets, fmts["error"])
+    _write_check_sheet(wb, spec, sheets, fmts)
     sheets[spec.sheets[0].name].activate()
     for data in data_sheets:
         _write_data_sheet(wb, data, fmts)
