@@ -112,17 +112,69 @@ def test_a_failing_handler_shows_a_message_and_logs_the_details(tmp_path: Path,
     assert "请先关闭" in locked
 
 
-def test_button_entry_points_without_excel_exit_quietly(tmp_path: Path) -> None:
-    """Started the way xlwings' RunPython starts them; here Book.caller() cannot reach Excel."""
+def test_button_entry_points_without_excel_exit_1_with_the_message_on_stderr(tmp_path: Path) -> None:
+    """Started the way xlwings' RunPython starts them; here Book.caller() cannot reach Excel, so no message box can
+    show the message: standard error holds it and the exit code is 1, which makes xlwings show it."""
     env = {**xltools_env(), "XLTOOLS_LOG_DIR": str(tmp_path / "logs")}
     for handler in ("validate", "fill_totals", "flag", "clear_flags", "export_report"):
         result = subprocess.run([sys.executable, "-c", f"import xltools.workbook.handlers as h; h.{handler}()"],
                                 capture_output=True, text=True, env=env, timeout=60)
-        assert result.returncode == 0, result.stderr
-        assert "Traceback" not in result.stderr and "excel.log" in result.stderr
+        assert result.returncode == 1, result.stderr
+        assert result.stderr.startswith("操作未完成：") and "excel.log" in result.stderr
+        assert "Traceback" not in result.stderr
     log = (tmp_path / "logs" / "excel.log").read_text(encoding="utf-8")
     for handler in ("validate", "fill_totals", "flag", "clear_flags", "export_report"):
         assert log.count(f"ERROR {handler} failed\nTraceback") == 1, handler
+
+
+_PRESS = """
+import sys
+import xltools.workbook.handlers as h
+from xltools.workbook import actions
+from xltools.workbook.openpyxl_port import OpenpyxlPort
+
+class Port(OpenpyxlPort):
+    def alert(self, message):
+        if sys.argv[2] == "fails":
+            raise OSError("the message box could not be shown")
+        print("BOX:" + message)
+
+def broken(port):
+    raise ZeroDivisionError("boom")
+
+h.press("validate", broken if sys.argv[3] == "broken" else actions.validate, lambda: Port(sys.argv[1]))
+"""
+
+
+def press(book: Path, alert: str, action: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    """A button pressed, in its own Python as RunPython starts it, on a port whose message box works or fails."""
+    env = {**xltools_env(), "XLTOOLS_LOG_DIR": str(tmp_path / "logs")}
+    return subprocess.run([sys.executable, "-c", _PRESS, str(book), alert, action], capture_output=True, text=True,
+                          env=env, timeout=60)
+
+
+def test_a_handler_whose_message_box_fails_exits_1_with_the_message_on_stderr(tmp_path: Path) -> None:
+    doc = clean_document()
+    doc["values"]["T4.review.total"] += 1
+    book = write_doc(doc, tmp_path)
+    failed = press(book, "fails", "validate", tmp_path)
+    assert failed.returncode == 1 and failed.stdout == ""
+    assert failed.stderr.startswith("校验完成：1 个错误") and "Traceback" not in failed.stderr
+    log = (tmp_path / "logs" / "excel.log").read_text(encoding="utf-8")
+    assert "could not show the message" in log and "the message box could not be shown" in log
+    shown = press(book, "works", "validate", tmp_path)
+    assert shown.returncode == 0 and shown.stderr == ""
+    assert shown.stdout.strip() == "BOX:" + failed.stderr.strip()
+
+
+def test_a_failing_handler_whose_message_box_fails_exits_1_with_the_chinese_error(tmp_path: Path) -> None:
+    book = write_doc(clean_document(), tmp_path)
+    failed = press(book, "fails", "broken", tmp_path)
+    assert failed.returncode == 1
+    assert failed.stderr.startswith("操作未完成：xltools 出现意外错误（ZeroDivisionError）")
+    assert "excel.log" in failed.stderr and "Traceback" not in failed.stderr
+    shown = press(book, "works", "broken", tmp_path)
+    assert shown.returncode == 0 and shown.stderr == "" and "意外错误（ZeroDivisionError）" in shown.stdout
 
 
 @pytest.mark.parametrize("token, rgb", [

@@ -1,5 +1,6 @@
-"""The macro template (.xlsm): rebuilt byte for byte from its text sources, its VBA read back by olevba, its
-modules and button bindings read back by LibreOffice."""
+"""The macro template (.xlsm): the committed one rebuilt byte for byte from its text sources; a template built here
+(tests/test_vba_project.py reads its VBA project back) has the report sheets of the plain workbook, the settings
+sheet without empty keys, and its modules and button bindings read back by LibreOffice."""
 
 from __future__ import annotations
 
@@ -18,13 +19,12 @@ from helpers import EXAMPLE_JSON, REPO, libreoffice_convert, run, xltools_env
 from oletools.olevba import VBA_Parser
 
 from xltools.format.spec import load_spec
-from xltools.workbook.buttons import BUTTON_NOTE, BUTTON_ROLES, BUTTONS, CONF_ROWS, CONF_SHEET, vba_module
-from xltools.workbook.macro import module_sources
+from xltools.workbook.buttons import BUTTON_NOTE, BUTTON_ROLES, BUTTONS, CONF_HELP, CONF_ROWS, CONF_SHEET, PC_CONF_FILE
+from xltools.workbook.macro import xlwings_folder
 
 BUTTON_SHEETS = tuple(s.name for s in load_spec().sheets if s.role in BUTTON_ROLES)
 
 TEMPLATE = REPO / "workbook_templates" / "gov-disclosure-2021.xlsm"
-PLAIN = REPO / "workbook_templates" / "gov-disclosure-2021.xlsx"
 NS = {"table": "urn:oasis:names:tc:opendocument:xmlns:table:1.0",
       "form": "urn:oasis:names:tc:opendocument:xmlns:form:1.0",
       "script": "urn:oasis:names:tc:opendocument:xmlns:script:1.0",
@@ -39,14 +39,6 @@ def _code(text: str) -> list[str]:
     return [ln for ln in lines if not ln.startswith("Attribute VB_")]
 
 
-def test_committed_macro_template_rebuilds_byte_identical(tmp_path: Path) -> None:
-    out = tmp_path / "rebuilt.xlsm"
-    subprocess.run([sys.executable, "-m", "xltools.workbook.macro", str(out)], check=True, capture_output=True,
-                   env=xltools_env(), timeout=120)
-    assert out.read_bytes() == TEMPLATE.read_bytes(), \
-        "rebuild: python -m xltools.workbook.macro (sources or xlwings changed)"
-
-
 def test_new_macro_writes_the_committed_template(tmp_path: Path) -> None:
     out = tmp_path / "blank.xlsm"
     result = run("new", "--macro", "-o", out)
@@ -56,20 +48,26 @@ def test_new_macro_writes_the_committed_template(tmp_path: Path) -> None:
     assert wrong.returncode == 2 and "--macro" in wrong.stderr
 
 
-def test_olevba_reads_back_exactly_the_module_sources() -> None:
-    parser = VBA_Parser(str(TEMPLATE))
-    found = {name.rsplit(".", 1)[0]: code for _, _, name, code in parser.extract_macros()}
-    parser.close()
-    sources = module_sources()
-    assert [n for n, _, _ in sources] == ["xltools", "xlwings", "Dictionary"]
-    for name, source, _ in sources:
-        assert _code(found[name]) == _code(source), name
-    assert set(found) == {"xltools", "xlwings", "Dictionary", "ThisWorkbook", *(f"Sheet{i}" for i in range(1, 7))}
-    assert "h.validate()" in found["xltools"] and vba_module().isascii()
+def build_template(folder: Path) -> Path:
+    """The macro template built from the sources into ``folder``, as the committed one is built."""
+    out = folder / "built.xlsm"
+    subprocess.run([sys.executable, "-m", "xltools.workbook.macro", str(out)], check=True, capture_output=True,
+                   env=xltools_env(), timeout=120)
+    return out
 
 
-def test_vba_xlwings_version_is_the_pinned_and_installed_one() -> None:
-    parser = VBA_Parser(str(TEMPLATE))
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_template(tmp_path_factory.mktemp("macro"))
+
+
+def test_committed_macro_template_rebuilds_byte_identical(built: Path) -> None:
+    assert built.read_bytes() == TEMPLATE.read_bytes(), \
+        "rebuild: python -m xltools.workbook.macro (sources or xlwings changed)"
+
+
+def test_vba_xlwings_version_is_the_pinned_and_installed_one(built: Path) -> None:
+    parser = VBA_Parser(str(built))
     code = next(c for _, _, n, c in parser.extract_macros() if n == "xlwings.bas")
     parser.close()
     in_vba = re.search(r'XLWINGS_VERSION As String = "([^"]+)"', code)
@@ -80,27 +78,49 @@ def test_vba_xlwings_version_is_the_pinned_and_installed_one() -> None:
     assert importlib.metadata.version("xlwings") == in_vba.group(1)
 
 
-def test_report_sheets_equal_the_plain_template_and_settings_are_hidden() -> None:
-    macro, plain = openpyxl.load_workbook(TEMPLATE), openpyxl.load_workbook(PLAIN)
+def test_report_sheets_equal_the_plain_workbook_and_settings_are_hidden(built: Path, tmp_path: Path) -> None:
+    assert run("new", "-o", tmp_path / "plain.xlsx").returncode == 0
+    macro, plain = openpyxl.load_workbook(built), openpyxl.load_workbook(tmp_path / "plain.xlsx")
     assert macro.sheetnames == [*plain.sheetnames, CONF_SHEET]
     for name in plain.sheetnames:
         a, b = macro[name], plain[name]
-        area = b.print_area.split("!")[-1].replace("$", "")
+        area = b.print_area.split("!")[-1].replace("$", "") if b.print_area else b.dimensions
         assert [[c.value for c in r] for r in a[area]] == [[c.value for c in r] for r in b[area]]
         extra = {c.value for r in a.iter_rows() for c in r if c.value} - {c.value for r in b.iter_rows() for c in r}
         assert extra == (set(BUTTON_NOTE) if name in BUTTON_SHEETS else set()), name
         assert sorted(map(str, a.merged_cells.ranges)) == sorted(map(str, b.merged_cells.ranges))
         assert a.protection.sheet and a.print_area == b.print_area
     assert dict(macro.defined_names.items()).keys() == dict(plain.defined_names.items()).keys()
-    conf = macro[CONF_SHEET]
-    assert conf.sheet_state == "hidden"
-    assert [(conf.cell(i + 1, 1).value, conf.cell(i + 1, 2).value) for i in range(len(CONF_ROWS))] == [
-        (k, v if v != "" else None) for k, v in CONF_ROWS]
+    assert macro[CONF_SHEET].sheet_state == "hidden"
+
+
+def test_settings_sheet_holds_no_empty_key_and_points_to_the_per_pc_file(built: Path) -> None:
+    """xlwings takes a key of the sheet even when its value is empty, before the per-PC file the installer writes:
+    the sheet holds only keys with a value (none by default), and its help names the per-PC file."""
+    conf = openpyxl.load_workbook(built)[CONF_SHEET]
+    keys = [(conf.cell(row, 1).value, conf.cell(row, 2).value) for row in range(1, conf.max_row + 1)]
+    written = [(k, v) for k, v in keys if k is not None]
+    assert written == [(k, v) for k, v in CONF_ROWS] and all(v not in (None, "") for _, v in written)
     assert conf.cell(len(CONF_ROWS) + 1, 1).value is None  # xlwings reads column A down to the first blank
+    assert "Interpreter_Win" not in {k for k, _ in written}
+    help_text = [conf.cell(row, 4).value for row in range(1, len(CONF_HELP) + 1)]
+    assert help_text == list(CONF_HELP) and any(PC_CONF_FILE in line and "安装.bat" in line for line in help_text)
 
 
-def test_buttons_sit_right_of_the_print_area_and_call_the_macros() -> None:
-    with zipfile.ZipFile(TEMPLATE) as zf:
+def test_xlwings_reads_the_sheet_before_the_per_pc_file_where_the_installer_writes_it() -> None:
+    """What the settings sheet and its help rely on, in the xlwings.bas of the installed xlwings."""
+    bas = (xlwings_folder() / "xlwings.bas").read_text(encoding="utf-8")
+    assert 'GetConfigFilePath = Environ("USERPROFILE") & "\\." & PROJECT_NAME & "\\" & PROJECT_NAME & ".conf"' in bas
+    assert PC_CONF_FILE == "%USERPROFILE%\\.xlwings\\xlwings.conf" and 'PROJECT_NAME As String = "xlwings"' in bas
+    get_config = bas[bas.index("Function GetConfig("):]
+    get_config = get_config[:get_config.index("End Function")]
+    sheet = get_config.index("GetConfigFromSheet(ThisWorkbook).Exists(configKey) = True Then")
+    assert sheet < get_config.index("GetConfigFromFile(GetConfigFilePath(), configKey, configValue)")
+    assert "GetConfig = GetConfigFromSheet(ThisWorkbook).Item(configKey)" in get_config[sheet:sheet + 200]
+
+
+def test_buttons_sit_right_of_the_print_area_and_call_the_macros(built: Path) -> None:
+    with zipfile.ZipFile(built) as zf:
         vml = [zf.read(n).decode() for n in sorted(zf.namelist()) if n.startswith("xl/drawings/vmlDrawing")]
     assert len(vml) == len(BUTTON_SHEETS)
     for drawing in vml:
@@ -144,7 +164,7 @@ def expected_buttons() -> dict[str, list[tuple[str, str]]]:
 
 
 @pytest.mark.slow
-def test_libreoffice_loads_the_modules_and_the_button_bindings(tmp_path: Path) -> None:
-    modules, buttons = libreoffice_buttons(TEMPLATE, tmp_path)
+def test_libreoffice_loads_the_modules_and_the_button_bindings(built: Path, tmp_path: Path) -> None:
+    modules, buttons = libreoffice_buttons(built, tmp_path)
     assert {"xltools", "xlwings", "Dictionary", "ThisWorkbook"} <= modules
     assert buttons == expected_buttons()

@@ -1,9 +1,11 @@
 """The workbook buttons, defined once: their captions, the VBA macro each is bound to, the Python handler it runs,
-and the settings sheet xlwings reads. The writer places them, the VBA module is generated from them and the
-handlers are looked up by them."""
+and the settings sheet xlwings reads. The writer places them, the VBA module is generated from them (with the
+pre-flight that runs before the first button of an Excel session) and the handlers are looked up by them."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Collection
 from typing import Any, NamedTuple
 
 CONF_SHEET = "xlwings.conf"
@@ -23,49 +25,216 @@ class Button(NamedTuple):
 
 
 BUTTONS = (
-    Button("XltoolsValidate", "校验", "validate", "validate", "检查全部勾稽关系，结果写在“校验结果”工作表"),
+    Button("XltoolsValidate", "校验", "validate", "validate",
+           "检查全部规则，结果写在“校验结果”工作表（公式校验见“校验”工作表）"),
     Button("XltoolsFillTotals", "填充合计", "fill_totals", "fill_totals", "按分项计算并填写所有合计"),
     Button("XltoolsFlag", "标记问题", "flag", "flag", "把有问题的单元格标红（错误）或标黄（警告），并加批注"),
     Button("XltoolsClearFlags", "清除标记", "clear_flags", "clear_flags", "恢复被标记单元格原来的底色和批注"),
     Button("XltoolsExport", "导出报告", "export_report", "export_beside", "在工作簿所在文件夹生成 Word（和 PDF）报告"),
 )
 
-BUTTON_NOTE = ("按钮需在 Microsoft Excel 中启用宏，",
-               "并安装 Python 和 xltools-zfxxgk[excel] 后使用；",
-               "WPS、LibreOffice 中请用 xltools 命令。")
+BUTTON_NOTE = ("按钮需在 Microsoft Excel 中启用宏后使用，",
+               "电脑需先装好 xltools 离线安装包；",
+               "WPS、LibreOffice 请看“校验”工作表。")
 
-# xlwings reads its settings from a sheet named xlwings.conf: keys in column A from A1 down, values in B.
-# An empty value means xlwings' default ("python" found on PATH).
-CONF_ROWS: tuple[tuple[str, Any], ...] = (
-    ("Interpreter_Win", ""),
-    ("Interpreter_Mac", ""),
-    ("PYTHONPATH", ""),
-    ("Conda Path", ""),
-    ("Conda Env", ""),
-    ("Show Console", False),
-)
+# xlwings reads its settings from a sheet named xlwings.conf (keys in column A from A1 down, values in B), then
+# from the per-PC file PC_CONF_FILE (xlwings.bas: GetConfig). A key on the sheet wins even when its value is empty,
+# so an empty Interpreter_Win here would hide the interpreter the offline installer wrote for the PC: the sheet
+# holds only keys with a value, and by default none (Show Console FALSE is xlwings' default anyway).
+CONF_ROWS: tuple[tuple[str, Any], ...] = ()
+PC_CONF_FILE = "%USERPROFILE%\\.xlwings\\xlwings.conf"
 CONF_HELP = (
-    "这是 xlwings 的设置（按钮调用 Python 时使用），一般不需要修改。",
-    "Interpreter_Win：Python 程序的完整路径，如 %LOCALAPPDATA%\\Programs\\Python\\Python312\\pythonw.exe；"
-    "留空则使用系统 PATH 中的 python。",
-    "Conda Path / Conda Env：使用 Anaconda 时填写。Show Console：排查问题时可改为 TRUE。",
-    "详见 xltools 文档 docs/excel-setup.md。",
+    "这是 xlwings 的设置表（按钮调用 Python 时读取），一般保持空白，不需要修改。",
+    f"用哪个 Python：由 xltools 离线安装包的“安装.bat”写在每台电脑的 {PC_CONF_FILE} 中"
+    "（每台电脑一次，对所有工作簿有效）。",
+    "本表中的设置优先于电脑上的设置，而且随工作簿带到别的电脑，所以不要在这里填写 Python 的位置，"
+    "也不要留下没有值的设置项。",
+    "排查问题时可在 A1 填 Show Console、B1 填 TRUE（按按钮时显示命令窗口），查完删除这一行。",
+    "详见 xltools 文档 excel-setup.md 的“按钮没反应或出错时”。",
 )
 
 
 VBA_HEADER = (
     "' xltools: the buttons of the official workbook. Each button calls one handler in the Python package",
     f"' {HANDLERS_MODULE} through xlwings (RunPython); the handler reads this workbook, runs the same checks as",
-    "' the command line and writes the results back. Settings (which Python to run) are on the hidden sheet",
-    f"' \"{CONF_SHEET}\". Without Python, use the command line instead: xltools check / fill / export.",
+    "' xltools check and writes the results back. Before the first RunPython of an Excel session a pre-flight",
+    "' starts the same Python and says in Chinese when Python, xlwings or xltools is missing. Which Python runs is",
+    f"' set once per PC by the offline installer, in {PC_CONF_FILE} (keys on the hidden sheet",
+    f"' \"{CONF_SHEET}\" would override it for this workbook only).",
     "' Generated from the button definitions in xltools/workbook/buttons.py; edit those, not the workbook.",
 )
 
+# The pre-flight (Windows Excel only; on a Mac RunPython goes through AppleScript and is not checked).
+PREFLIGHT = "XltoolsPythonReady"  # the VBA function every button macro calls first
+PREFLIGHT_PASSED = "XltoolsPythonChecked"  # module variable: the pre-flight passed in this Excel session
+PREFLIGHT_IMPORT = f"import xlwings, {HANDLERS_MODULE}"
+XLWINGS_FUNCTIONS = ("GetConfig", "FileExists", "ParentFolder", "WScript")  # of xlwings.bas, called by it
+NOT_FOUND_EXIT = 9009  # cmd.exe's code for a command it cannot find; the Store's "python" alias returns it too
+TEXT_VARIABLES = ("interpreter", "detail")  # what a pre-flight text may name: {interpreter}, {detail}
+_WITHOUT_BUTTONS = "\n不用按钮时，“校验”工作表也会显示表内勾稽是否一致。"
+_SEE_DOCS = "（说明见 xltools 文档 excel-setup.md 的“按钮没反应或出错时”）"
+PREFLIGHT_TEXTS = {  # VBA function -> the Chinese text it returns
+    "XltoolsTextChecking": "xltools：正在检查这台电脑上的 Python（每次打开 Excel 只检查一次）……",
+    "XltoolsTextNoPython":
+        "按钮无法运行：这台电脑上没有找到 Python（Windows 应用商店的“python”快捷方式不算）。\n"
+        "请联系信息中心，用 xltools 离线安装包中的“安装.bat”安装，装好后重新打开 Excel。" + _WITHOUT_BUTTONS,
+    "XltoolsTextNoInterpreter":
+        "按钮无法运行：设置中指定的 Python 不存在：\n{interpreter}\n"
+        "请联系信息中心重新运行 xltools 离线安装包中的“安装.bat”，它会写好这台电脑的 Python 设置。"
+        + _WITHOUT_BUTTONS,
+    "XltoolsTextNotInstalled":
+        "按钮无法运行：找到了 Python（{interpreter}），但其中没有装好 xltools 或 xlwings。\n"
+        "请联系信息中心，用 xltools 离线安装包中的“安装.bat”重新安装，装好后重新打开 Excel。"
+        + _SEE_DOCS + "\n技术信息：{detail}",
+    "XltoolsTextBlocked":
+        "按钮无法运行：Excel 启动 Python（{interpreter}）时被阻止。\n"
+        "可能是 360安全卫士、火绒等安全软件或单位的策略拦截了 cmd.exe 或 Python。\n"
+        "请联系信息中心，在安全软件中允许 Excel 启动 cmd.exe 和 xltools 的 Python" + _SEE_DOCS + "。"
+        + _WITHOUT_BUTTONS,
+}
+VBA_TEXT_WIDTH = 110  # generated text lines stay short: VBA allows 1023 characters and 24 continuations per line
+
+_PLACEHOLDER = re.compile(r"(\{\w+\})")
+_PRINTABLE = re.compile(r"[\x20-\x7e]+|\n|[^\x20-\x7e\n]")
+
+
+def vba_string(text: str, variables: Collection[str] = TEXT_VARIABLES) -> list[str]:
+    """The VBA expressions whose concatenation (``&``) is ``text``, in ASCII: printable ASCII as string literals,
+    a line break as ``vbLf``, any other character as ``ChrW(code)``, and ``{name}`` as the VBA variable ``name``
+    (one of ``variables``)."""
+    parts: list[str] = []
+    for piece in _PLACEHOLDER.split(text):
+        if _PLACEHOLDER.fullmatch(piece):
+            if piece[1:-1] not in variables:
+                raise ValueError(f"{piece} is not one of {sorted(variables)}")
+            parts.append(piece[1:-1])
+            continue
+        for token in _PRINTABLE.findall(piece):
+            if token == "\n":
+                parts.append("vbLf")
+            elif token.isascii() and token.isprintable():
+                parts += ['"' + token[i:i + 60].replace('"', '""') + '"' for i in range(0, len(token), 60)]
+            elif ord(token) > 0xFFFF or not token.isprintable():
+                raise ValueError(f"cannot write {token!r} with ChrW")
+            else:
+                parts.append(f"ChrW({ord(token)})")
+    return parts
+
+
+def vba_text_function(name: str, text: str) -> list[str]:
+    """A VBA function ``name(interpreter, detail)`` returning ``text``, built in lines of at most
+    ``VBA_TEXT_WIDTH`` characters (no line continuations)."""
+    lines = [f"Private Function {name}(ByVal interpreter As String, ByVal detail As String) As String",
+             "    Dim s As String"]
+    current: list[str] = []
+    for part in vba_string(text):
+        if current and len("    s = s & " + " & ".join([*current, part])) > VBA_TEXT_WIDTH:
+            lines.append("    s = s & " + " & ".join(current))
+            current = []
+        current.append(part)
+    if current:
+        lines.append("    s = s & " + " & ".join(current))
+    return [*lines, f"    {name} = s", "End Function", ""]
+
+
+def _preflight() -> list[str]:
+    """The pre-flight: the Python RunPython would start (xlwings.bas: RunPython and ExecuteWindows), started the
+    same way but hidden, importing xlwings and the handlers; on failure a Chinese message box, and no RunPython."""
+    def box(text: str, detail: str = '""') -> str:
+        return f'MsgBox {text}(interpreter, {detail}), vbCritical, "xltools"'
+
+    return f'''Private Function {PREFLIGHT}() As Boolean
+    ' Before the first RunPython of this Excel session: find the interpreter as RunPython does, run it hidden as
+    ' ExecuteWindows does, import xlwings and the handlers, and on failure say in Chinese what is missing.
+#If Mac Then
+    {PREFLIGHT} = True
+#Else
+    Dim interpreter As String, runner As String, prefix As String, condaPath As String, condaEnv As String
+    Dim extraPath As String, logFile As String, shellLine As String, detail As String
+    Dim exitCode As Long, failure As Long
+    If {PREFLIGHT_PASSED} Then
+        {PREFLIGHT} = True
+        Exit Function
+    End If
+    interpreter = GetConfig("INTERPRETER_WIN", "")
+    If interpreter = "" Then interpreter = GetConfig("INTERPRETER", "python")
+    If interpreter = "python" Or interpreter = "pythonw" Then
+        runner = "python"
+    ElseIf FileExists(interpreter) Then
+        runner = Chr(34) & interpreter & Chr(34)
+        If Left$(interpreter, 2) Like "[A-Za-z]:" Then
+            prefix = Left$(interpreter, 2) & " & cd """ & ParentFolder(interpreter) & """ & "
+        ElseIf Left$(interpreter, 2) = "\\\\" Then
+            prefix = "pushd """ & ParentFolder(interpreter) & """ & "
+        End If
+    Else
+        {box("XltoolsTextNoInterpreter")}
+        Exit Function
+    End If
+    condaPath = GetConfig("CONDA PATH")
+    condaEnv = GetConfig("CONDA ENV")
+    If condaPath <> "" And condaEnv <> "" Then
+        prefix = prefix & Replace(condaPath, " ", "^ ") & "\\condabin\\conda activate " & condaEnv & " && "
+    End If
+    extraPath = GetConfig("PYTHONPATH")
+    If extraPath <> "" Then prefix = prefix & "set ""PYTHONPATH=" & extraPath & """ && "
+    logFile = GetConfig("TEMP DIR", Environ("TEMP")) & "\\xltools-preflight.log"
+    shellLine = prefix & runner & " -B -c ""{PREFLIGHT_IMPORT}"" 2> """ & logFile & """"
+    Application.StatusBar = XltoolsTextChecking("", "")
+    On Error Resume Next
+    Kill logFile
+    Err.Clear
+    exitCode = WScript.Run("cmd.exe /S /C """ & shellLine & """", 0, True)
+    failure = Err.Number
+    On Error GoTo 0
+    Application.StatusBar = False
+    detail = XltoolsLastLine(logFile)
+    On Error Resume Next
+    Kill logFile
+    On Error GoTo 0
+    If failure <> 0 Then
+        {box("XltoolsTextBlocked")}
+    ElseIf exitCode = {NOT_FOUND_EXIT} Or InStr(detail, "Microsoft Store") > 0 Then
+        {box("XltoolsTextNoPython", "detail")}
+    ElseIf exitCode <> 0 And detail = "" Then
+        {box("XltoolsTextBlocked")}
+    ElseIf exitCode <> 0 Then
+        {box("XltoolsTextNotInstalled", "Left$(detail, 300)")}
+    Else
+        {PREFLIGHT_PASSED} = True
+        {PREFLIGHT} = True
+    End If
+#End If
+End Function
+
+Private Function XltoolsLastLine(ByVal path As String) As String
+    ' The last non-blank line of a text file (Python's last error line); "" when there is none.
+    Dim f As Integer, opened As Boolean, textLine As String
+    On Error GoTo unreadable
+    f = FreeFile
+    Open path For Input As #f
+    opened = True
+    Do While Not EOF(f)
+        Line Input #f, textLine
+        If Len(Trim$(textLine)) > 0 Then XltoolsLastLine = Trim$(textLine)
+    Loop
+    Close #f
+    Exit Function
+unreadable:
+    If opened Then Close #f
+End Function
+'''.split("\n")
+
 
 def vba_module() -> str:
-    """The source of the VBA module with one macro per button (ASCII, as VBA modules must be)."""
-    lines = [f'Attribute VB_Name = "{VBA_MODULE}"', *VBA_HEADER, "Option Explicit", ""]
+    """The source of the VBA module: one macro per button, each behind the pre-flight (ASCII, as VBA modules must
+    be; the Chinese texts are ``ChrW`` expressions)."""
+    lines = [f'Attribute VB_Name = "{VBA_MODULE}"', *VBA_HEADER, "Option Explicit", "",
+             f"Private {PREFLIGHT_PASSED} As Boolean", ""]
     for b in BUTTONS:
-        lines += [f"Public Sub {b.macro}()", f'    RunPython "import {HANDLERS_MODULE} as h; h.{b.handler}()"',
-                  "End Sub", ""]
+        lines += [f"Public Sub {b.macro}()", f"    If Not {PREFLIGHT}() Then Exit Sub",
+                  f'    RunPython "import {HANDLERS_MODULE} as h; h.{b.handler}()"', "End Sub", ""]
+    lines += _preflight()
+    for name, text in PREFLIGHT_TEXTS.items():
+        lines += vba_text_function(name, text)
     return "\n".join(lines)

@@ -4,11 +4,17 @@ Each handler is one line: take the workbook whose button was pressed, run one ac
 ``xltools.workbook.actions``, show its message. A clerk never sees a Python traceback: an ``XltoolsError`` shows
 its Chinese message, any other failure (a bug) a short Chinese message naming the log file; the details go to that
 log (``%LOCALAPPDATA%\\xltools\\logs\\excel.log`` on Windows; the folder can be set with ``XLTOOLS_LOG_DIR``).
+
+A handler never fails silently: when it cannot show its message box (Excel not reachable, the alert fails) it
+writes the message to standard error and exits with code 1. xlwings' RunPython redirects standard error to a file
+and, when the exit code is not 0, shows that file in its own message box (xlwings.bas: ExecuteWindows); on a Mac
+it shows any standard error.
 """
 
 from __future__ import annotations
 
 import contextlib
+import locale
 import logging
 import logging.handlers
 import os
@@ -26,8 +32,9 @@ if TYPE_CHECKING:
     from xltools.workbook.xlwings_port import XlwingsPort
 
 Action = Callable[["WorkbookPort"], actions.Outcome]
-_EXCEL_INSTALL = (f"请在命令窗口运行 {install_command('excel')}"
-                  f"（没有网络的电脑用离线安装包：{install_command('excel', offline=True)}），见 docs/excel-setup.md")
+_EXCEL_INSTALL = ("请信息中心用 xltools 离线安装包中的“安装.bat”重新安装"
+                  f"（或在命令窗口运行 {install_command('excel', offline=True)}；"
+                  f"能上网的电脑：{install_command('excel')}），见 xltools 文档 excel-setup.md")
 
 
 def clerk_message(exc: Exception) -> str | None:
@@ -72,7 +79,20 @@ def _logger() -> logging.Logger:
 
 
 def run(name: str, action: Action, port_factory: Callable[[], XlwingsPort | WorkbookPort]) -> str:
-    """Run one button: never raises. Returns (and shows, when the port can) the message for the clerk."""
+    """Run one button: never raises. Returns the message for the clerk, shown in a message box when the port can
+    show one, else written to standard error."""
+    return _run(name, action, port_factory)[0]
+
+
+def press(name: str, action: Action, port_factory: Callable[[], XlwingsPort | WorkbookPort]) -> None:
+    """A button pressed in Excel (what the handlers RunPython calls do): ``run``, then, when the message could not be
+    shown in a message box, exit with code 1 so that xlwings shows standard error (the message) instead."""
+    if not _run(name, action, port_factory)[1]:
+        raise SystemExit(1)
+
+
+def _run(name: str, action: Action, port_factory: Callable[[], XlwingsPort | WorkbookPort]) -> tuple[str, bool]:
+    """The message for the clerk, and whether a message box showed it."""
     port = None
     try:
         port = port_factory()
@@ -89,27 +109,45 @@ def run(name: str, action: Action, port_factory: Callable[[], XlwingsPort | Work
     else:
         with contextlib.suppress(OSError):
             _logger().info("%s %s: %s", name, port.source, message)
-    _show(port, message)
-    return message
+    shown = _show(port, message)
+    if not shown:
+        _to_stderr(message)
+    return message, shown
 
 
-def _show(port: object, message: str) -> None:
-    """In Excel: a message box (of the workbook, or of the running Excel when the workbook was not reached).
-    Elsewhere: standard error."""
+def _show(port: object, message: str) -> bool:
+    """Show ``message`` in a message box: of the workbook, or of the running Excel when the workbook was not
+    reached. False when there is no box to show it in, or showing it failed."""
     alert = getattr(port, "alert", None)
     try:
         if callable(alert):
             alert(message)
-            return
+            return True
         if port is None and "xlwings" in sys.modules:
             from xltools.workbook.xlwings_port import alert_active
 
             alert_active(message)
-            return
+            return True
     except Exception:
         with contextlib.suppress(OSError):
             _logger().exception("could not show the message")
-    print(message, file=sys.stderr)
+    return False
+
+
+def _to_stderr(message: str) -> None:
+    """Standard error, in the encoding its reader expects. On Windows xlwings reads the redirected standard error
+    with VBA's Line Input, that is in the ANSI code page (cp936 on Chinese Windows), also when Python runs in UTF-8
+    mode; a console gets its own encoding."""
+    stream = sys.stderr
+    if stream is None:  # pythonw without a redirection
+        return
+    with contextlib.suppress(OSError, ValueError):  # nowhere left to say it; the exit code still tells xlwings
+        if sys.platform.startswith("win") and not stream.isatty() and hasattr(stream, "buffer"):
+            stream.flush()
+            stream.buffer.write((message + "\r\n").encode(locale.getencoding(), errors="replace"))
+            stream.buffer.flush()
+        else:
+            print(message, file=stream, flush=True)
 
 
 def _caller() -> XlwingsPort:
@@ -122,7 +160,7 @@ def _handler(button: Button) -> Callable[[], None]:
     action: Action = getattr(actions, button.action)
 
     def handler() -> None:
-        run(button.handler, action, _caller)
+        press(button.handler, action, _caller)
 
     handler.__name__ = handler.__qualname__ = button.handler
     handler.__doc__ = button.caption

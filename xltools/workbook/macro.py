@@ -1,10 +1,11 @@
 """The macro-enabled workbook (.xlsm): its buttons, the xlwings settings sheet and its VBA project.
 
-The VBA project holds three modules: ``xltools`` (our button macros, generated from the button definitions in
-``xltools.workbook.buttons``) and xlwings' own
-``xlwings`` module and ``Dictionary`` class, read from the installed xlwings at build time, so that the VBA side
-and the Python side of xlwings are always the same version (xlwings refuses to run otherwise). The committed
-template is built by ``python -m xltools.workbook.macro``; ``xltools new --macro`` reuses its VBA project.
+The VBA project holds three modules: ``xltools`` (our button macros and their pre-flight, generated from the
+button definitions in ``xltools.workbook.buttons``) and xlwings' own ``xlwings`` module and ``Dictionary`` class,
+read from the installed xlwings at build time, so that the VBA side and the Python side of xlwings are always the
+same version (xlwings refuses to run otherwise). The project is source-only ([MS-OVBA]: version 0xFFFF, no
+compiled code; see ``xltools.workbook.vba_project``), so Excel compiles it on open. The committed template is
+built by ``python -m xltools.workbook.macro``; ``xltools new --macro`` reuses its VBA project.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pathlib import Path
 
 from xltools.errors import XltoolsError
 from xltools.format.spec import DEFAULT_FORMAT, FormatSpec, load_spec
-from xltools.workbook.buttons import VBA_MODULE, vba_module
+from xltools.workbook.buttons import VBA_MODULE, XLWINGS_FUNCTIONS, vba_module
 from xltools.workbook.writer import MacroParts, write_workbook
 
 XLWINGS_FILES = (("xlwings", "xlwings.bas", False), ("Dictionary", "addin/Dictionary.cls", True))
@@ -49,7 +50,18 @@ def module_sources() -> list[tuple[str, str, bool]]:
     found = [(VBA_MODULE, vba_module(), False)]
     for name, rel, is_class in XLWINGS_FILES:
         found.append((name, (folder / rel).read_text(encoding="utf-8"), is_class))
+    missing = missing_xlwings_functions(found[1][1])
+    if missing:
+        raise MacroError(f"xlwings.bas 中没有按钮预检要调用的函数：{', '.join(missing)}"
+                         "（xlwings 升级后需要改 buttons.py）")
     return found
+
+
+def missing_xlwings_functions(xlwings_bas: str) -> list[str]:
+    """The functions of xlwings.bas our module calls (``XLWINGS_FUNCTIONS``) that ``xlwings_bas`` does not define
+    as public: VBA would find the gap only when Excel compiles the project."""
+    defined = set(re.findall(r"^(?:Public )?Function (\w+)\(", xlwings_bas, re.MULTILINE))
+    return [f for f in XLWINGS_FUNCTIONS if f not in defined]
 
 
 def build_vba_project(spec: FormatSpec) -> bytes:
