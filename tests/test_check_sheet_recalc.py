@@ -84,6 +84,8 @@ def formula_results(book: Path) -> tuple[dict[tuple[str, str], str], str]:
     wb = openpyxl.load_workbook(book, data_only=True)
     ws = wb[CHECK_SHEET]
     found = {(str(r[3]), str(r[4])): str(r[1]) for r in ws.iter_rows(min_row=FIRST_LINE, values_only=True) if r[3]}
+    cover = next(sh for sh in SPEC.sheets if sh.verdict)
+    assert wb[cover.name][cover.verdict].value == ws["A2"].value, "the cover shows the verdict"
     return found, str(ws["A2"].value)
 
 

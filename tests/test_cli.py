@@ -34,7 +34,7 @@ def test_json_output_follows_the_schema(tmp_path: Path) -> None:
     jsonschema.validate(data, SCHEMA)
     assert code == 2 and data["exit_code"] == 2
     assert [f["status"] for f in data["files"]] == ["errors", "unreadable"]
-    assert findings_of(data) == [("SECTIONS_PRESENT", "正文!A9"), ("S6_FEE_STATEMENT", "正文!A9")]
+    assert findings_of(data) == [("SECTIONS_PRESENT", "正文!A40"), ("S6_FEE_STATEMENT", "正文!A40")]
     assert data["summary"] == {"files": 2, "passed": 0, "failed": 1, "unreadable": 1, "errors": 1, "warnings": 1,
                                "infos": 0}
 
@@ -163,8 +163,8 @@ def test_workbook_without_defined_names_is_read_from_template_positions(tmp_path
     code, data = check_json(book)
     found = findings_of(data)
     assert code == 1 and len([r for r, _ in found if r == "LAYOUT_NAME_MOVED"]) == 210
-    assert [f for f in found if f[0] != "LAYOUT_NAME_MOVED"] == [("SECTIONS_PRESENT", "正文!A9"),
-                                                                   ("S6_FEE_STATEMENT", "正文!A9")]
+    assert [f for f in found if f[0] != "LAYOUT_NAME_MOVED"] == [("SECTIONS_PRESENT", "正文!A40"),
+                                                                   ("S6_FEE_STATEMENT", "正文!A40")]
 
 
 def test_help_offers_debug_and_an_unknown_option_is_a_usage_error() -> None:

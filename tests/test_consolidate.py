@@ -28,8 +28,10 @@ def finish(book: Path) -> None:
 
     wb = openpyxl.load_workbook(book)
     wb["封面"]["B6"] = dt.datetime(2025, 2, 15)
-    for address, text in (("A2", "全市总体情况。"), ("A7", "存在的问题。"), ("A9", "本年度未收取信息处理费。")):
-        wb["正文"][address] = text
+    spec = load_spec()
+    texts = {"S1.text": "全市总体情况。", "S5.text": "存在的问题。", "S6.text": "本年度未收取信息处理费。"}
+    for cell_id, text in texts.items():
+        wb["正文"][spec.cell(cell_id).address] = text
     wb.save(book)
 
 

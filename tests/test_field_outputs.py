@@ -121,8 +121,12 @@ def test_a_json_document_with_control_characters_makes_a_clean_workbook(tmp_path
     ws = openpyxl.load_workbook(book)
     texts = [c.value for sheet in ws for row in sheet.iter_rows() for c in row if isinstance(c.value, str)]
     assert all(no_controls(t) for t in texts)
-    for start in ("单位", "正文", "张三"):
+    for start in ("单位", "张三"):
         assert start + "甲\n乙\n丙丁戊己" in texts  # Excel's own line break where \x0b and \x0c were
+    first = texts.index("正文甲")  # 正文: one paragraph a row
+    assert texts[first:first + 3] == ["正文甲", "乙", "丙丁戊己"]
+    dumped = run("dump", book)
+    assert json.loads(dumped.stdout)["texts"]["S1.text"] == "正文甲\n乙\n丙丁戊己"
     for fmt in ("docx", "html"):
         result = export(book, "-o", tmp_path / f"r.{fmt}")
         assert result.returncode == 0, result.stderr

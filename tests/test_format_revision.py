@@ -43,9 +43,9 @@ def revision(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     text = text.replace("default = true", "default = false", 1)
     text = re.sub(r'(r_other_other = \["三、本年度办理结果", "（六）其他处理", "3.其他"\]\n)',
                   rf'\1r_other_transferred = ["三、本年度办理结果", "（六）其他处理", "{NEW_ROW}"]\n', text)
-    text = text.replace('text = [{ id = "S6.text", height = 120 }]',
-                        f'text = [{{ id = "S6.text", height = 120 }}, {{ id = "S6.proposals", label = "{NEW_ITEM}", '
-                        'height = 60 }]')
+    text = text.replace('text = [{ id = "S6.text", rows = 10 }]',
+                        f'text = [{{ id = "S6.text", rows = 10 }}, {{ id = "S6.proposals", label = "{NEW_ITEM}", '
+                        'rows = 3 }]')
     assert NEW_ROW in text and "S6.proposals" in text, "the 2021 source changed: update this test's edits"
     folder = tmp_path / "formats"
     folder.mkdir()

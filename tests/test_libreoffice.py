@@ -33,7 +33,7 @@ def test_libreoffice_resave_reads_back_every_value(tmp_path: Path) -> None:
     assert dumped.returncode == 0, dumped.stderr
     assert json.loads(dumped.stdout) == load_json(EXAMPLE_JSON)
     code, data = check_json(again)
-    assert (code, findings_of(data)) == (1, [("SECTIONS_PRESENT", "正文!A9"), ("S6_FEE_STATEMENT", "正文!A9")])
+    assert (code, findings_of(data)) == (1, [("SECTIONS_PRESENT", "正文!A40"), ("S6_FEE_STATEMENT", "正文!A40")])
 
 
 @pytest.mark.slow

@@ -21,7 +21,7 @@ def test_committed_template_is_what_new_writes(tmp_path: Path) -> None:
 def test_layout_labels_names_protection_and_validation() -> None:
     spec = load_spec()
     wb = openpyxl.load_workbook(TEMPLATE)
-    assert wb.sheetnames == ["封面", "正文", "表二", "表三", "表四"]
+    assert wb.sheetnames == ["封面", "正文", "表二", "表三", "表四", "校验"]
     ws3 = wb["表三"]
     assert ws3["A2"].value == "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）"
     assert ws3["C11"].value == "3.危及“三安全一稳定”"
@@ -35,7 +35,7 @@ def test_layout_labels_names_protection_and_validation() -> None:
     for cell in spec.cells:
         dn = names[cell.name]
         sheet, ref = next(iter(dn.destinations))
-        assert (sheet, ref.replace("$", "")) == (cell.sheet, cell.address)
+        assert (sheet, ref.replace("$", "")) == (cell.sheet, cell.block or cell.address)  # a text cell: its rows
         assert wb[cell.sheet][cell.address].protection.locked is False
     assert wb["表三"]["C9"].protection.locked is not False  # labels stay locked
     validations = {str(dv.sqref): dv for dv in ws3.data_validations.dataValidation}
@@ -58,4 +58,4 @@ def test_totals_turn_red_when_they_disagree() -> None:
 def test_template_identity_in_document_properties() -> None:
     wb = openpyxl.load_workbook(TEMPLATE)
     props = {p.name: p.value for p in wb.custom_doc_props.props}
-    assert props == {"xltools.template": "gov-disclosure-2021", "xltools.template_version": "1"}
+    assert props == {"xltools.template": "gov-disclosure-2021", "xltools.template_version": "2"}

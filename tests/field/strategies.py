@@ -16,7 +16,8 @@ PARTS = ["xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/sharedStrings.xml"
          "[Content_Types].xml", "xl/styles.xml", *SHEETS.values()]
 INPUT_CELLS = [("表三", f"{c}{r}") for c in "DEFGHIJ" for r in range(5, 30)] + \
               [("表二", ref) for ref in ("B4", "C4", "D4", "B8", "B15")] + \
-              [("封面", ref) for ref in ("B4", "B5", "B6", "B7", "B8")] + [("正文", ref) for ref in ("A2", "A7", "A9")]
+              [("封面", ref) for ref in ("B4", "B5", "B6", "B7", "B8")] + \
+              [("正文", ref) for ref in ("A3", "A27", "A40")]
 _CLEAN = clean_parts()
 _CLEAN_DOC = json.dumps(clean_document(), ensure_ascii=False)
 CONTROL = "".join(map(chr, [*range(0, 32), 127, 0x85, 0x2028, 0xFFFE, 0xFEFF]))

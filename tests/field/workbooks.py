@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import os
+import re
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -156,7 +157,6 @@ def _xxe(secret: Path) -> Callable[[Path], Path]:
         xml = parts["xl/sharedStrings.xml"]
         head, sep, rest = xml.partition(b"?>")
         dtd = f'<!DOCTYPE sst [<!ENTITY xxe SYSTEM "{secret.as_uri()}">]>'.encode()
-        # string 90 is the unit name on 封面!B4
         parts["xl/sharedStrings.xml"] = head + sep + dtd + rest.replace("鹤岗市科学技术局".encode(),
                                                                          b"&xxe;", 1)
     return _parts(change)
@@ -208,6 +208,9 @@ def cases(secret: Path) -> list[WorkbookCase]:
     from tests.field.workbooks_more import more_cases  # (it builds on this module)
 
     unit_sst = "鹤岗市科学技术局".encode()
+    unit_ref = re.search(rb'<c r="B4"[^>]*t="s"[^>]*><v>[0-9]+</v>', read_parts()[SHEETS["封面"]])
+    assert unit_ref, "the example's unit name on 封面!B4 is a shared string"
+    unit_v = unit_ref.group(0)[unit_ref.group(0).index(b"<v>"):]
     lim = {"XLTOOLS_LIMITS": "part_mb=1"}
     return [
         WorkbookCase("clean", _parts(lambda p: None), CLEAN),
@@ -231,7 +234,7 @@ def cases(secret: Path) -> list[WorkbookCase]:
                      frozenset({0, 2})),
         WorkbookCase("malformed-shared-strings", _replace("xl/sharedStrings.xml", b"</sst>", b"<si><t>"), UNREADABLE),
         WorkbookCase("malformed-sheet-xml", _replace(SHEETS["表三"], b"</sheetData>", b"</sheetDat"), UNREADABLE),
-        WorkbookCase("shared-string-index-out-of-range", _replace(SHEETS["封面"], b"<v>90</v>", b"<v>99999</v>"),
+        WorkbookCase("shared-string-index-out-of-range", _replace(SHEETS["封面"], unit_v, b"<v>99999</v>"),
                      ANY),
         WorkbookCase("crc-error", _bytes("report.xlsx", _crc_error), UNREADABLE),
         WorkbookCase("crc-error-stored", _bytes("report.xlsx", _stored_crc_error), UNREADABLE),
@@ -272,10 +275,10 @@ def cases(secret: Path) -> list[WorkbookCase]:
         WorkbookCase("date-out-of-range", _sheet("封面", lambda x: number_cell(x, "B6", "-5647826480094245.0")),
                      ERRORS),
         WorkbookCase("date-1e20", _sheet("封面", lambda x: number_cell(x, "B6", "1e20")), ERRORS),
-        WorkbookCase("control-x0b-text", _control("正文", "A2", "总体情况_x000B_第二行"), DATA),
-        WorkbookCase("control-x00-text", _control("正文", "A2", "总体情况_x0000_结尾"), DATA),
+        WorkbookCase("control-x0b-text", _control("正文", "A3", "总体情况_x000B_第二行"), DATA),
+        WorkbookCase("control-x00-text", _control("正文", "A3", "总体情况_x0000_结尾"), DATA),
         WorkbookCase("control-x1f-unit", _control("封面", "B4", "鹤岗市_x001F_科学技术局"), DATA),
-        WorkbookCase("control-raw-x0b-text", _raw_control("正文", "A2", b"\x0b"), ANY),
+        WorkbookCase("control-raw-x0b-text", _raw_control("正文", "A3", b"\x0b"), ANY),
         WorkbookCase("control-raw-x00-unit", _raw_control("封面", "B4", b"\x00"), ANY),
         WorkbookCase("unit-hyperlink-formula", _parts(lambda p: with_unit(
             p, '=HYPERLINK("http://example.invalid/x","点此")')), DATA),

@@ -287,7 +287,7 @@ def more_cases() -> list[WorkbookCase]:
             .replace('"', "&quot;") + "'!$A$1</definedName>"))), CLEAN),
         WorkbookCase("unit-lone-surrogate", _replace("xl/sharedStrings.xml", "鹤岗市科学技术局".encode(),
                                                      "鹤岗市_xD800_科学_xDFFF_技术局".encode()), DATA),
-        WorkbookCase("text-lone-surrogate", _control("正文", "A2", "总体情况_xDC00_后文"), DATA),
+        WorkbookCase("text-lone-surrogate", _control("正文", "A3", "总体情况_xDC00_后文"), DATA),
         WorkbookCase("unit-rich-text", _parts(_rich_unit), CLEAN),
         WorkbookCase("value-ref-error-t2", _sheet("表二", lambda x: set_cell(
             x, "B8", '<c r="B8" s="13" t="e"><f>#REF!+1</f><v>#REF!</v></c>')), ERRORS),

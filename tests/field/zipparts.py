@@ -74,7 +74,7 @@ def add_merge(sheet_xml: bytes, ref: str) -> bytes:
 def clean_parts() -> dict[str, bytes]:
     """The example with section 六 filled: a workbook that passes ``check`` (exit code 0)."""
     parts = read_parts()
-    parts[SHEETS["正文"]] = text_cell(parts[SHEETS["正文"]], "A9", S6_TEXT)
+    parts[SHEETS["正文"]] = text_cell(parts[SHEETS["正文"]], "A40", S6_TEXT)
     return parts
 
 

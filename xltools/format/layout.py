@@ -10,9 +10,22 @@ deepest path spans the remaining levels. Group labels are drawn level by level, 
 
 from __future__ import annotations
 
+import math
+import unicodedata
 from typing import Any, NamedTuple
 
 from xltools.format.addresses import col_letters, to_address
+
+# Text heights. A column width counts the default font's digit width (7 px); a CJK character is as wide as the font
+# size, other characters are taken as 0.6 of it; wrapping loses up to ~1.5 characters a line (a punctuation mark may
+# not start a line, a word does not fit). A line is 1.45 × the font size high: the CJK fonts LibreOffice substitutes
+# for 宋体 (Noto CJK), a little more than 宋体 in Excel, so that a row set from this estimate shows its whole text
+# in both. Heights are whole pixels (0.75 pt), as Excel stores them; the highest row is 409 pt (545 px).
+CHAR_PX = 7
+LINE_EM = 1.45
+WRAP_LOSS_EM = 1.5
+CELL_PADDING_PT = 4
+MAX_ROW_PT = 408.75
 
 
 class SourceProblem(Exception):
@@ -107,6 +120,54 @@ class Canvas:
 def rng(r0: int, c0: int, r1: int, c1: int) -> str:
     first = to_address(r0, c0)
     return first if (r0, c0) == (r1, c1) else f"{first}:{to_address(r1, c1)}"
+
+
+def _line_em(width: float, font_pt: float) -> float:
+    """How many ems of text one wrapped line of a column ``width`` characters wide holds."""
+    usable_pt = (width * CHAR_PX + 5) * 0.75 - CELL_PADDING_PT
+    return max(usable_pt / font_pt - WRAP_LOSS_EM, 1.0)
+
+
+def text_lines(text: str, width: float, font_pt: float = 11) -> int:
+    """The lines a wrapped cell ``width`` characters wide needs for ``text`` (each line break starts a line)."""
+    per_line = _line_em(width, font_pt)
+    lines = 0
+    for line in text.split("\n"):
+        ems = sum(1.0 if unicodedata.east_asian_width(ch) in "WF" else 0.6 for ch in line)
+        lines += max(1, math.ceil(ems / per_line))
+    return lines
+
+
+def text_height(text: str, width: float, font_pt: float = 11) -> float:
+    """The row height (points, whole pixels) that shows all of ``text`` in a wrapped cell ``width`` characters wide;
+    at most ``MAX_ROW_PT`` (``fits_one_row`` says whether that is enough)."""
+    need = text_lines(text, width, font_pt) * font_pt * LINE_EM + CELL_PADDING_PT
+    return min(math.ceil(need / 0.75) * 0.75, MAX_ROW_PT)
+
+
+def fits_one_row(text: str, width: float, font_pt: float = 11) -> bool:
+    """Whether one row (at most 409 pt) can show all of ``text``."""
+    return text_lines(text, width, font_pt) * font_pt * LINE_EM + CELL_PADDING_PT <= MAX_ROW_PT
+
+
+def row_capacity(width: float, font_pt: float = 11) -> int:
+    """About how many CJK characters one row of a column ``width`` characters wide shows (at 409 pt)."""
+    lines = int((MAX_ROW_PT - CELL_PADDING_PT) // (font_pt * LINE_EM))
+    return lines * int(_line_em(width, font_pt))
+
+
+def paragraph_rows(text: str, rows: int) -> list[str]:
+    """A text in ``rows`` paragraph rows: a line per row, a blank line kept at the end of the row before it, lines
+    beyond the last row in the last row. Joined with line breaks, the non-empty rows are the text again."""
+    out: list[str] = []
+    for line in text.split("\n"):
+        if out and not line.strip():
+            out[-1] += "\n" + line
+        else:
+            out.append(line)
+    if len(out) > rows:
+        out[rows - 1:] = ["\n".join(out[rows - 1:])]
+    return out
 
 
 def headers(paths: list[tuple[str, ...]], depth: int, order: str = "groups") -> list[tuple[int, int, int, int, str]]:
@@ -246,7 +307,8 @@ LAYOUTS = {"grid": grid, "groups": groups, "blocks": blocks}
 
 
 def cover(where: str, c: dict[str, Any]) -> Laid:
-    """The cover: title, subtitle, one row per field (label left, input right), then the numbered filling notes."""
+    """The cover: title, subtitle, one row per field (label left, input right), the verdict row (a label and the
+    cell the workbook's formulas write their verdict into: no input, no cell id), then the numbered filling notes."""
     canvas = Canvas(c["sheet"])
     canvas.cols = 2
     canvas.widths.update(A=c["widths"][0], B=c["widths"][1])
@@ -259,21 +321,41 @@ def cover(where: str, c: dict[str, Any]) -> Laid:
                       "kind": f.get("kind", "text"), "required": f.get("required", False) is True,
                       "row": [f["label"]], "col": []})
         r += 1
+    verdict = None
+    if c.get("verdict_label"):
+        r += 1
+        canvas.box(r, 0, r, 0, c["verdict_label"], "label")
+        canvas.height(r, c.get("verdict_height"))
+        verdict = canvas.cell(r, 1)
+        r += 1
     if c.get("notes"):
         canvas.box(r + 1, 0, r + 1, 1, c.get("notes_caption", ""), "caption")
         for n, note in enumerate(c["notes"], start=1):
-            canvas.height(r + 1 + n, c.get("notes_height"))
-            canvas.box(r + 1 + n, 0, r + 1 + n, 1, f"{n}. {note}", "instruction")
-    return Laid(canvas.sheet("cover", False), cells, {}, {})
+            text = f"{n}. {note}"
+            canvas.height(r + 1 + n, max(c.get("notes_height", 0), text_height(text, sum(c["widths"]))))
+            canvas.box(r + 1 + n, 0, r + 1 + n, 1, text, "instruction")
+    sheet = canvas.sheet("cover", False)
+    if verdict:
+        sheet = {**{k: v for k, v in sheet.items() if k != "boxes"}, "verdict": verdict, "boxes": sheet["boxes"]}
+    return Laid(sheet, cells, {}, {})
 
 
 def body(where: str, b: dict[str, Any], sections: list[dict[str, Any]], sheets: dict[str, str]) -> Laid:
-    """The text sheet: every section's heading in order, each text cell below its heading (a second text cell of a
-    section below its own ``label``); a table section's heading points at its sheet."""
+    """The text sheet: a note on how to fill it in, then every section's heading in order. Below the heading of a
+    text section its block of paragraph rows (``rows``, one paragraph per row), one text cell over the block: its
+    address is the first row, ``block`` the range (a second text cell of a section below its own ``label``). A
+    table section's heading points at its sheet. Paragraph rows have no set height: they fit their text."""
     canvas = Canvas(b["sheet"])
     canvas.cols = 1
     canvas.widths["A"] = b["width"]
+    if b.get("edge"):  # an empty narrow column B in the print area (LibreOffice fits only several columns)
+        canvas.cols = 2
+        canvas.widths["B"] = b["edge"]
     cells, r = [], 0
+    if b.get("note"):
+        canvas.box(0, 0, 0, 0, b["note"], "note")
+        canvas.height(0, text_height(b["note"], b["width"], b.get("note_font", 9)))
+        r = 1
     for s in sections:
         if s["kind"] == "table":
             heading = b["table_heading"].format(title=s["title"], sheet=sheets[s["table"]])
@@ -282,12 +364,20 @@ def body(where: str, b: dict[str, Any], sections: list[dict[str, Any]], sheets: 
             continue
         for n, text in enumerate(s["_text"]):
             label = text.get("label") if n else s["title"]
+            where_cell = f"{where}.{s['id']}"
             if not label:
-                raise SourceProblem(f"{where}.{s['id']}", "第二个及以后的正文单元格需要 label",
+                raise SourceProblem(where_cell, "第二个及以后的正文单元格需要 label",
                                     "every text cell after the first needs a label")
+            rows = text.get("rows", b.get("rows", 10))
+            if not isinstance(rows, int) or isinstance(rows, bool) or rows < 1:
+                raise SourceProblem(where_cell, "rows 应为正整数（段落行数）", "rows must be a positive whole number")
+            unknown = set(text) - {"id", "label", "rows", "height"}  # height: of the one-cell layout, unused
+            if unknown:
+                raise SourceProblem(where_cell, f"未知的键 {sorted(unknown)}", f"unknown keys {sorted(unknown)}")
             canvas.box(r, 0, r, 0, label, "heading")
-            canvas.height(r + 1, text.get("height"))
-            cells.append({"id": text["id"], "sheet": b["sheet"], "address": canvas.cell(r + 1, 0), "type": "text",
-                          "section": s["id"], "row": [label], "col": []})
-            r += 2
+            cells.append({"id": text["id"], "sheet": b["sheet"], "address": canvas.cell(r + 1, 0),
+                          "block": rng(r + 1, 0, r + rows, 0), "type": "text", "section": s["id"], "row": [label],
+                          "col": []})
+            canvas.cell(r + rows, 0)
+            r += 1 + rows
     return Laid(canvas.sheet("text", False), cells, {}, {})

@@ -45,6 +45,7 @@ class CellSpec(NamedTuple):
     merge: str | None = None
     section: str | None = None
     col_qualified: bool = False  # the column leaf alone is ambiguous on its sheet (表四): messages add its group
+    block: str | None = None  # a text cell's paragraph rows ("A3:A22"), ``address`` the first of them
 
     @property
     def name(self) -> str:
@@ -95,8 +96,7 @@ class SheetSpec(NamedTuple):
     boxes: tuple[Box, ...]
     table: str | None = None
     repeat_rows: str | None = None
-
-
+    verdict: str | None = None  # the cover: the cell the workbook's formulas write their verdict into (never read)
 
 
 class RuleSpec(NamedTuple):
@@ -195,7 +195,7 @@ def _cell(d: dict[str, Any]) -> CellSpec:
     return CellSpec(
         id=d["id"], sheet=d["sheet"], address=d["address"], type=d["type"], row=tuple(d["row"]),
         col=tuple(d["col"]), kind=d.get("kind", ""), required=d.get("required", False),
-        total=d.get("total", False), merge=d.get("merge"), section=d.get("section"),
+        total=d.get("total", False), merge=d.get("merge"), section=d.get("section"), block=d.get("block"),
     )
 
 
@@ -215,7 +215,7 @@ def _sheet(d: dict[str, Any]) -> SheetSpec:
         name=d["name"], role=d["role"], landscape=d["landscape"], widths=dict(d["widths"]),
         heights={int(k): v for k, v in d["heights"].items()}, print_area=d["print_area"],
         boxes=tuple(Box(b["range"], b["text"], b["style"]) for b in d["boxes"]),
-        table=d.get("table"), repeat_rows=d.get("repeat_rows"),
+        table=d.get("table"), repeat_rows=d.get("repeat_rows"), verdict=d.get("verdict"),
     )
 
 

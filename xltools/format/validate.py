@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from xltools.format.addresses import parse_address
 from xltools.format.errors import FormatError
 from xltools.format.rulekinds import SEVERITIES, RuleProblem, Scope, check_rule, did_you_mean
 
@@ -118,6 +119,20 @@ def _import_block(block: dict[str, Any], data: dict[str, Any], cells: dict[str, 
                 raise fail(source, *where, f"“{target}”应对应单元格编号列表", f"{target!r} must map to a list of ids")
 
 
+def _block(cell: dict[str, Any], source: str) -> None:
+    """A text cell's paragraph rows: one column, from its address down."""
+    where = (f"单元格 {cell['id']}", f"cell {cell['id']}")
+    first, _, last = str(cell["block"]).partition(":")
+    try:
+        (r0, c0), (r1, c1) = parse_address(first), parse_address(last or first)
+        ok = cell["type"] == "text" and first == cell["address"] and c0 == c1 and r1 >= r0
+    except ValueError:
+        ok = False
+    if not ok:
+        raise fail(source, *where, f"block“{cell['block']}”应为正文单元格所在列、从该单元格向下的区域",
+                   f"block {cell['block']!r} must be a text cell's column range starting at its address")
+
+
 def validate(data: Any, source: str) -> dict[str, list[dict[str, Any]]]:
     """Check a spec document; returns every rule's expanded parameters by rule id. Raises FormatError."""
     if not isinstance(data, dict):
@@ -131,6 +146,8 @@ def validate(data: Any, source: str) -> dict[str, list[dict[str, Any]]]:
             raise fail(source, "单元格", "cells", f"单元格定义不完整：{cell!r:.80}", f"incomplete cell: {cell!r:.80}")
         if cell["id"] in cells:
             raise fail(source, f"单元格 {cell['id']}", f"cell {cell['id']}", "单元格 id 重复", "duplicate cell id")
+        if cell.get("block") is not None:
+            _block(cell, source)
         cells[cell["id"]] = cell["type"]
     levels = tuple(data["levels"])
     summary = data.get("summary_level")

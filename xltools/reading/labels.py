@@ -127,13 +127,8 @@ class Grid:
 
 
 def check_labels(cell: CellSpec, grid: Grid, row: int, col: int) -> tuple[str, str] | None:
-    """None when the labels match; else (expected label, label found instead)."""
-    if cell.type == "text":
-        heading = cell.row[0]
-        above = grid.get(row - 1, col) if row > 0 else None
-        if normalize_label(above) != normalize_label(heading):
-            return heading, str(above).strip() if isinstance(above, str) and above.strip() else "（空）"
-        return None
+    """None when the labels match; else (expected label, label found instead). (A text cell is found below its
+    heading by ``locate``.)"""
     row_labels, col_labels = _normalized_labels(cell)
     if not row_labels <= grid.row_labels(row):
         label = next(x for x, n in zip(cell.row, map(normalize_label, cell.row), strict=True)

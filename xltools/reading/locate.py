@@ -1,6 +1,11 @@
 """Find the report's input cells in sheet grids: by defined name, checked against the row and column labels.
 
 Shared by every reader (files, live Excel), so a workbook is read the same way wherever it is open.
+
+A text cell is a section's paragraph rows: its defined name covers them (``'正文'!$A$3:$A$22``; in workbooks of
+template version 1 it is one cell). What is read is every row from below the section's heading to the end of the
+named rows, and on below them up to the next heading of the sheet (rows a clerk inserted at either end belong to
+the section); the non-empty rows joined with line breaks are the text.
 """
 
 from __future__ import annotations
@@ -10,11 +15,12 @@ from collections.abc import Callable
 from typing import Any
 
 from xltools.errors import ReadError
-from xltools.format.addresses import parse_address
-from xltools.format.findings import CellRef, Finding, FindingFactory
-from xltools.format.spec import DEFAULT_FORMAT, FormatSpec, load_spec
+from xltools.format.addresses import col_letters, parse_address, split_ref, to_address
+from xltools.format.findings import CellRef, Finding, FindingFactory, fmt_number
+from xltools.format.layout import fits_one_row, row_capacity
+from xltools.format.spec import DEFAULT_FORMAT, CellSpec, FormatSpec, load_spec
 from xltools.limits import limits
-from xltools.reading.labels import Grid, check_labels
+from xltools.reading.labels import Grid, check_labels, normalize_label
 from xltools.reading.rawbook import RawBook, RawCell
 
 PROP_TEMPLATE = "xltools.template"
@@ -61,11 +67,96 @@ def _reach(spec: FormatSpec) -> dict[str, tuple[int, int]]:
     for cell in spec.cells:
         extend(cell.sheet, cell.address)
         extend(cell.sheet, cell.merge)
+        extend(cell.sheet, cell.block)
     for sheet in spec.sheets:
         extend(sheet.name, sheet.print_area)
+        extend(sheet.name, sheet.verdict)
         for box in sheet.boxes:
             extend(sheet.name, box.range)
     return reach
+
+
+def name_target(refers: str) -> tuple[str, str] | None:
+    """What a defined name refers to: ``'表三'!$D$5`` -> ('表三', 'D5'), rows of one sheet ``'正文'!$A$3:$A$22`` ->
+    ('正文', 'A3:A22'); None for #REF! and anything else."""
+    single = split_ref(refers)
+    if single or ":" not in refers:
+        return single
+    sheet, _, cells = refers.strip().lstrip("=").rpartition("!")
+    first, _, last = cells.partition(":")
+    a, b = split_ref(f"{sheet}!{first}"), split_ref(f"{sheet}!{last}")
+    return (a[0], f"{a[1]}:{b[1]}") if a and b else None
+
+
+def _row_text(value: Any) -> str:
+    if isinstance(value, float | int) and not isinstance(value, bool):
+        return fmt_number(value)
+    return "" if value is None else str(value)
+
+
+class _Text:
+    """A text cell's rows found in a grid: the heading's row (None: not where it should be, ``found`` is there
+    instead), the first row below it and the non-empty rows as (row, value)."""
+
+    def __init__(self, cell: CellSpec, grid: Grid, row: int, col: int, last: int, stops: frozenset[str]):
+        self.found = "（空）"
+        r = row - 1
+        while r >= 0 and normalize_label(grid.get(r, col)) not in stops:
+            r -= 1
+        above = grid.get(r, col) if r >= 0 else None
+        self.heading: int | None = r if normalize_label(above) == normalize_label(cell.row[0]) else None
+        if self.heading is None:
+            if isinstance(above, str) and above.strip():
+                self.found = above.strip()
+            return
+        self.first = r + 1
+        self.rows: list[tuple[int, Any]] = []
+        r, end = self.first, max(last, len(grid.rows) - 1)
+        while r <= end and (r <= last or normalize_label(grid.get(r, col)) not in stops):
+            value = grid.raw(r, col)
+            if _row_text(value).strip():
+                self.rows.append((r, value))
+            r += 1
+
+    def value(self) -> Any:
+        """One row: its value as stored; several: their texts joined with line breaks; none: None."""
+        if len(self.rows) == 1:
+            return self.rows[0][1]
+        return "\n".join(_row_text(v) for _, v in self.rows) if self.rows else None
+
+
+def _stops(spec: FormatSpec, sheet: str) -> frozenset[str]:
+    """The headings and notes of a sheet (where a text section's rows end)."""
+    return frozenset(normalize_label(b.text) for s in spec.sheets if s.name == sheet for b in s.boxes)
+
+
+def _locate_text(spec: FormatSpec, cell: CellSpec, grid: Grid, address: str, named: bool
+                 ) -> tuple[_Text, int, bool]:
+    """A text cell's rows from its defined name's rows (else the template's), their column, and whether they are
+    paragraph rows (not one cell, as in template version 1). Without a defined name a section not at the
+    template's place (a workbook of another template version) is found by its heading."""
+    first, _, last = address.partition(":")
+    (row, col), end = parse_address(first), parse_address(last)[0] if last else parse_address(first)[0]
+    stops = _stops(spec, cell.sheet)
+    text = _Text(cell, grid, row, col, end, stops)
+    if text.heading is None and not named:
+        heading = normalize_label(cell.row[0])
+        for r in range(len(grid.rows)):
+            if normalize_label(grid.get(r, col)) == heading:
+                return _Text(cell, grid, r + 1, col, r + 1, stops), col, False
+    return text, col, end > row
+
+
+def _long_rows(spec: FormatSpec, cell: CellSpec, sheet: str, col: int, text: _Text) -> list[Finding]:
+    """A warning at each paragraph row that one row cannot show whole (at most 409 pt high)."""
+    widths = next((s.widths for s in spec.sheets if s.name == cell.sheet), {})
+    width = widths.get(col_letters(col))
+    if width is None:
+        return []
+    factory = FindingFactory(spec.rule("TEXT_PARAGRAPH_TOO_LONG"))
+    return [factory.make((CellRef(cell.id, sheet, to_address(r, col), cell.row_label, cell.col_label),),
+                         expected=row_capacity(width), actual=len(_row_text(v).strip()))
+            for r, v in text.rows if not fits_one_row(_row_text(v), width)]
 
 
 def locate_cells(source: str, spec: FormatSpec, version: int | None, names: dict[str, tuple[str, str]],
@@ -81,18 +172,33 @@ def locate_cells(source: str, spec: FormatSpec, version: int | None, names: dict
     merged = FindingFactory(spec.rule("LAYOUT_MERGED_INPUT"))
     blanks: dict[str, list[tuple[str, str]]] = {}
     for cell in spec.cells:
-        sheet, address = cell.sheet, cell.address
+        sheet, address = cell.sheet, cell.block or cell.address
         target = names.get(cell.name)
-        if target and target[0] in grids:
+        named = bool(target and target[0] in grids and (cell.type == "text" or ":" not in target[1]))
+        if target and named:
             sheet, address = target
-        else:
-            findings.append(moved.make((CellRef.of(cell),), expected=cell.name, actual=cell.ref))
         grid = grids.get(sheet)
+        if not named and (cell.type != "text" or grid is None):
+            findings.append(moved.make((CellRef.of(cell),), expected=cell.name, actual=cell.ref))
         if grid is None:
             missing_sheets.add(sheet)
             continue
-        row, col = parse_address(address)
-        bad = check_labels(cell, grid, row, col)
+        row, col = parse_address(address.partition(":")[0])
+        text = None
+        if cell.type == "text":
+            text, col, paragraphs = _locate_text(spec, cell, grid, address, named)
+            where = to_address(text.first if text.heading is not None else row, col)
+            if not named:
+                findings.append(moved.make((CellRef.of(cell, where),), expected=cell.name, actual=f"{sheet}!{where}"))
+            if text.heading is None:
+                findings.append(mismatch.make((CellRef(cell.id, sheet, where, cell.row_label, cell.col_label),),
+                                              expected=cell.row[0], actual=text.found))
+                continue
+            row = text.first
+            if paragraphs:
+                findings.extend(_long_rows(spec, cell, sheet, col, text))
+        address = to_address(row, col)
+        bad = None if text else check_labels(cell, grid, row, col)
         if bad:
             findings.append(mismatch.make((CellRef(cell.id, sheet, address, cell.row_label, cell.col_label),),
                                           expected=bad[0], actual=bad[1]))
@@ -102,8 +208,8 @@ def locate_cells(source: str, spec: FormatSpec, version: int | None, names: dict
             findings.append(merged.make((CellRef(cell.id, sheet, address, cell.row_label, cell.col_label),),
                                         actual=hidden_by))
             continue
-        value: Any = grid.raw(row, col)
-        if value == "":
+        value: Any = text.value() if text else grid.raw(row, col)
+        if value == "" or (value is None and text):
             value = None
             blanks.setdefault(sheet, []).append((cell.id, address))
         cells[cell.id] = RawCell(value, address)

@@ -26,8 +26,9 @@ from xml.etree.ElementTree import Element, ParseError
 
 from xltools import safexml
 from xltools.errors import ReadError
-from xltools.format.addresses import col_index, split_ref, to_address
+from xltools.format.addresses import col_index, to_address
 from xltools.limits import ENV, LimitError, check_file_size, limits
+from xltools.reading.locate import name_target
 
 NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
@@ -115,7 +116,7 @@ class WorkbookPackage:
                             "no workbook part (xl/workbook.xml): not an Excel workbook")
         self.names: dict[str, tuple[str, str]] = {}
         for dn in book.iter(f"{NS_MAIN}definedName"):
-            target = split_ref(dn.text or "")
+            target = name_target(dn.text or "")  # a cell, or a text section's rows
             if dn.get("localSheetId") is None and target:
                 self.names[dn.get("name", "")] = target
         rels = self.xml(WORKBOOK_RELS)

@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from xltools.checking.check import CheckReport, check_raw
-from xltools.format.addresses import parse_address, split_ref, to_address
+from xltools.format.addresses import parse_address, to_address
 from xltools.format.findings import SEVERITY_ZH, Finding, fmt_number
 from xltools.format.spec import FormatSpec, load_spec
 from xltools.reading.labels import Grid
-from xltools.reading.locate import locate_cells, spec_of
+from xltools.reading.locate import locate_cells, name_target, spec_of
 from xltools.reading.rawbook import RawBook
 from xltools.reading.values import parse_values
 from xltools.workbook.port import FormulaSource, SheetTable, WorkbookPort
@@ -47,7 +47,7 @@ def read_port(port: WorkbookPort) -> RawBook:
     spec, version = spec_of(port.properties())
     names = {}
     for name, refers in port.defined_names().items():
-        target = split_ref(refers)
+        target = name_target(refers)
         if target:
             names[name] = target
     sheets = set(port.sheet_names())

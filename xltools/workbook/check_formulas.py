@@ -29,9 +29,10 @@ FIRST_LINE = 6  # the row (1-based) of the first rule line; above: title, verdic
 VERDICT = "$A$2"  # the verdict cell of the 校验 sheet; the cover shows it
 FUNCTIONS = frozenset({"SUM", "ABS", "IF", "AND", "OR", "NOT", "COUNT", "COUNTA", "COUNTIFS", "MIN", "MOD", "TRIM",
                        "TEXT", "HYPERLINK"})
-HEADER = ("序号", "结果", "严重程度", "规则", "位置（点击跳转）", "行", "列", "应为", "实际", "差额", "问题和改法",
+HEADER = ("序号", "结果", "严重程度", "规则", "位置", "行", "列", "应为", "实际", "差额", "问题和改法",
           "规则说明")
-WIDTHS = (6, 6, 9, 26, 16, 34, 22, 10, 10, 8, 70, 60)
+WIDTHS = (5, 5, 8, 22, 11, 28, 16, 9, 9, 7, 66, 50)
+LINE_HEIGHT = 36  # points: three lines of the 9-point explanation
 TOLERANCE = "0.000000001"  # as the checks' own comparison (xltools.checking.rules._close)
 
 

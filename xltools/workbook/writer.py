@@ -25,12 +25,13 @@ from xlsxwriter.worksheet import Worksheet
 from xltools.atomic import temp_folder
 from xltools.errors import XltoolsError
 from xltools.format.addresses import absolute, col_letters, parse_address
+from xltools.format.layout import paragraph_rows, text_height
 from xltools.format.spec import CellSpec, FormatSpec, SheetSpec
 from xltools.reading.document import EXCEL_CELL_CHARS, ReportDocument
 from xltools.reading.locate import PROP_TEMPLATE, PROP_VERSION
 from xltools.textsafe import clean_text
 from xltools.workbook.buttons import BUTTON_NOTE, BUTTON_ROLES, BUTTONS, CONF_HELP, CONF_ROWS, CONF_SHEET
-from xltools.workbook.check_formulas import CHECK_SHEET, CheckSheet, check_sheet
+from xltools.workbook.check_sheet_writer import write_check_sheet
 
 FIXED_CREATED = dt.datetime(2021, 9, 26)
 FONT = "宋体"
@@ -62,19 +63,6 @@ INPUT_STYLES: dict[str, dict[str, Any]] = {
 }
 ERROR_FILL = {"bg_color": "#FFC7CE", "font_color": "#9C0006"}
 WARNING_FILL = {"bg_color": "#FFEB9C", "font_color": "#9C5700"}
-CHECK_STYLES: dict[str, dict[str, Any]] = {  # the 校验 sheet (xltools.workbook.check_formulas)
-    "title": {"bold": True, "font_size": 14},
-    "verdict": {"bold": True, "font_size": 12},
-    "note": {"font_size": 9, "font_color": "#595959", "text_wrap": True, "valign": "top"},
-    "header": {"bold": True, "align": "center", "valign": "vcenter", "text_wrap": True, "border": 1,
-               "bg_color": LABEL_FILL},
-    "cell": {"border": 1, "valign": "top", "text_wrap": True},
-    "count": {"border": 1, "align": "center", "bold": True},
-    "status": {"border": 1, "valign": "top", "align": "center", "bold": True},
-    "link": {"border": 1, "valign": "top", "font_color": "#0563C1", "underline": 1},
-    "number": {"border": 1, "valign": "top", "align": "right"},
-    "wrap": {"border": 1, "valign": "top", "text_wrap": True, "font_size": 9},
-}
 
 
 def _text(value: object, where: str) -> str:
@@ -144,6 +132,16 @@ def _write_value(ws: Worksheet, cell: CellSpec, value: Any, fmt: Format) -> None
         ws.write_string(row, col, _text(value, f"{cell.sheet}!{cell.address}（{cell.id}）"), fmt)
 
 
+def _write_text(ws: Worksheet, cell: CellSpec, value: Any, fmt: Format, spec: FormatSpec) -> None:
+    """A text cell's paragraph rows: a written row as high as its text (at most 409 pt), an empty one fits itself."""
+    (row, col), (last, _) = (parse_address(a) for a in str(cell.block).split(":"))
+    width = next(sh.widths for sh in spec.sheets if sh.name == cell.sheet)[col_letters(col)]
+    lines = paragraph_rows(_text(value, f"{cell.sheet}!{cell.address}（{cell.id}）"), last - row + 1) if value else []
+    for i, line in enumerate(lines + [""] * (last - row + 1 - len(lines))):
+        ws.write_string(row + i, col, line, fmt) if line.strip() else ws.write_blank(row + i, col, None, fmt)
+        ws.set_row(row + i, text_height(line, width) if line.strip() else None)
+
+
 def _cell_value(cell: CellSpec, doc: ReportDocument | None) -> Any:
     if doc is None:
         return None
@@ -170,54 +168,6 @@ def _conditional_formats(spec: FormatSpec, sheets: dict[str, Worksheet], fmt: Fo
         formula = "=(" + "+".join(c.address for c in left) + ")<>(" + "+".join(c.address for c in right) + ")"
         for c in left:
             sheets[c.sheet].conditional_format(c.address, {"type": "formula", "criteria": formula, "format": fmt})
-
-
-def _write_check_sheet(wb: Workbook, spec: FormatSpec, sheets: dict[str, Worksheet], fmts: dict[str, Format]
-                       ) -> None:
-    """The 校验 sheet and the cover's verdict: formulas written without cached results ("" makes ``<v></v>``), so
-    that Excel, WPS and LibreOffice compute them on opening (LibreOffice trusts a cached result)."""
-    sheet: CheckSheet = check_sheet(spec)
-    ws = wb.add_worksheet(CHECK_SHEET)
-    styles: dict[tuple[str, str], Format] = {}
-
-    def style(key: str, number_format: str) -> Format:
-        if (key, number_format) not in styles:
-            extra = {"num_format": number_format} if number_format else {}
-            styles[key, number_format] = wb.add_format({"font_name": FONT, **CHECK_STYLES[key], **extra})
-        return styles[key, number_format]
-
-    for col, width in enumerate(sheet.widths):
-        ws.set_column(col, col, width)
-    for row, cells in sheet.rows.items():
-        for col, cell in enumerate(cells):
-            if cell is None:
-                continue
-            fmt = style(cell.style, cell.number_format)
-            if isinstance(cell.value, str) and cell.value.startswith("="):
-                ws.write_formula(row, col, cell.value, fmt, "")
-            elif cell.value == "":
-                ws.write_blank(row, col, None, fmt)
-            elif cell.style == "note":  # across the sheet, wrapped
-                ws.merge_range(row, 0, row, len(sheet.widths) - 1, cell.value, fmt)
-            elif isinstance(cell.value, int):
-                ws.write_number(row, col, cell.value, fmt)
-            else:
-                ws.write_string(row, col, cell.value, fmt)
-    ws.set_row(3, 30)
-    lines = f"A{sheet.first}:L{sheet.last}"
-    for severity, fill in (("错误", fmts["error"]), ("警告", fmts["warning"])):
-        ws.conditional_format(lines, {"type": "formula", "format": fill,
-                                      "criteria": f'=AND($B{sheet.first}="✘",$C{sheet.first}="{severity}")'})
-    ws.freeze_panes(sheet.first - 1, 2)
-    ws.set_paper(9)
-    ws.set_landscape()
-    ws.fit_to_pages(1, 0)
-    ws.repeat_rows(sheet.first - 2)
-    ws.protect("", {"format_columns": True, "format_rows": True})
-    cover = next((sh for sh in spec.sheets if sh.role == "cover"), None)
-    verdict = getattr(cover, "verdict", None)
-    if cover is not None and verdict:
-        sheets[cover.name].write_formula(verdict, sheet.verdict, style("verdict", ""), "")
 
 
 class MacroParts(NamedTuple):
@@ -368,16 +318,19 @@ def _write(spec: FormatSpec, path: str, doc: ReportDocument | None, data_sheets:
         if sh.repeat_rows:
             ws.repeat_rows(*(int(x) - 1 for x in sh.repeat_rows.split(":")))
         ws.set_footer("&C第 &P 页，共 &N 页")
-        ws.protect("", {"format_columns": True, "format_rows": True})
+        ws.protect("", {"format_columns": True, "format_rows": True, "insert_rows": sh.role == "text"})  # paragraphs
     for cell in spec.cells:
         ws = sheets[cell.sheet]
-        _write_value(ws, cell, _cell_value(cell, doc), fmts[_input_style(cell)])
+        if cell.block:
+            _write_text(ws, cell, _cell_value(cell, doc), fmts["in_text"], spec)
+        else:
+            _write_value(ws, cell, _cell_value(cell, doc), fmts[_input_style(cell)])
         validation = _validation(spec, cell)
         if validation:
             ws.data_validation(cell.merge or cell.address, validation)
-        wb.define_name(cell.name, f"='{cell.sheet}'!{absolute(cell.address)}")
+        wb.define_name(cell.name, f"='{cell.sheet}'!{':'.join(map(absolute, (cell.block or cell.address).split(':')))}")
     _conditional_formats(spec, sheets, fmts["error"])
-    _write_check_sheet(wb, spec, sheets, fmts)
+    write_check_sheet(wb, spec, sheets, fmts, FONT)
     sheets[spec.sheets[0].name].activate()
     for data in data_sheets:
         _write_data_sheet(wb, data, fmts)
