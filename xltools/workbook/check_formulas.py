@@ -28,22 +28,25 @@ OK, BAD, UNKNOWN = "✔", "✘", "？"
 FIRST_LINE = 6  # the row (1-based) of the first rule line; above: title, verdict, counts, note, header
 VERDICT = "$A$2"  # the verdict cell of the 校验 sheet; the cover shows it
 FUNCTIONS = frozenset({"SUM", "ABS", "IF", "AND", "OR", "NOT", "COUNT", "COUNTA", "COUNTIFS", "MIN", "MOD", "TRIM",
-                       "TEXT", "HYPERLINK"})
+                       "TEXT"})
 HEADER = ("序号", "结果", "严重程度", "规则", "位置", "行", "列", "应为", "实际", "差额", "问题和改法",
-          "规则说明")
-WIDTHS = (5, 5, 8, 22, 11, 28, 16, 9, 9, 7, 66, 50)
+          "规则说明", "无法计算")
+WIDTHS = (5, 5, 8, 22, 11, 28, 16, 9, 9, 7, 66, 50, 8)
+HIDDEN = frozenset({12})  # M: whether the line cannot be computed
+PRINTED = 11  # columns A..K are printed (and the note spans them)
 LINE_HEIGHT = 36  # points: three lines of the 9-point explanation
 TOLERANCE = "0.000000001"  # as the checks' own comparison (xltools.checking.rules._close)
 
 
 class Expr(NamedTuple):
-    """The formula parts of one rule instance: the values shown (expected, actual, difference; "" for none), the
-    condition that holds when the relation is kept, the text placeholders of the rule's messages and the number
-    format of the expected/actual columns."""
+    """The formula parts of one rule instance: the values shown (expected, actual; "" for none), whether a
+    difference is shown, the condition that holds when the relation is kept (``{A}`` and ``{E}`` stand for the
+    line's actual and expected cells), the text placeholders of the rule's messages and the number format of the
+    expected/actual columns."""
 
     expected: str
     actual: str
-    difference: str
+    difference: bool
     holds: str
     slots: dict[str, str]
     number_format: str = "0"
@@ -63,6 +66,7 @@ class SheetCell(NamedTuple):
     value: str | int
     style: str
     number_format: str = ""
+    link: str = ""  # a place in the workbook this cell links to ('表三'!D28): a hyperlink, not a formula
 
 
 class CheckSheet(NamedTuple):
@@ -99,20 +103,20 @@ def _is_level(spec: FormatSpec, levels: Sequence[str]) -> str:
 
 def sum_equals(spec: FormatSpec, *, left: list[str], right: list[str]) -> Expr:
     actual, expected = _sum([spec.cell(i) for i in left]), _sum([spec.cell(i) for i in right])
-    return Expr(expected, actual, f"{actual}-{expected}", f"ABS({actual}-{expected})<{TOLERANCE}", {})
+    return Expr(expected, actual, True, f"ABS({{A}}-{{E}})<{TOLERANCE}", {})
 
 
 def not_less_than(spec: FormatSpec, *, cell: str, min: str) -> Expr:
     actual, minimum = _sum([spec.cell(cell)]), _sum([spec.cell(min)])
-    return Expr(minimum, actual, f"{actual}-{minimum}", f"{actual}>={minimum}", {}, '"≥ "0')
+    return Expr(minimum, actual, True, "{A}>={E}", {}, '"≥ "0')
 
 
 def share_at_most(spec: FormatSpec, *, parts: list[str], whole: str, max_share: float, min_whole: float) -> Expr:
     part, total = _sum([spec.cell(i) for i in parts]), _sum([spec.cell(whole)])
     share = f"IF({total}=0,0,{part}/{total})"
-    holds = f"IF({total}<{min_whole},TRUE,{part}/{total}<={max_share})"
+    holds = f"IF({total}<{min_whole},TRUE,{{A}}<={{E}})"  # the share (A) is part/total once total is not 0
     slots = {"part": part, "whole": total, "share": f'TEXT({share},"0%")', "limit": f'TEXT({max_share},"0%")'}
-    return Expr(str(max_share), share, "", holds, slots, '"≤ "0%')
+    return Expr(str(max_share), share, False, holds, slots, '"≤ "0%')
 
 
 def at_most_by_level(spec: FormatSpec, *, cell: str, limits: dict[str, float], default: float) -> Expr:
@@ -121,12 +125,12 @@ def at_most_by_level(spec: FormatSpec, *, cell: str, limits: dict[str, float], d
         limit = f'IF({_level(spec)}="{_quote(level)}",{value},{limit})'
     actual = _sum([spec.cell(cell)])
     level = f'IF({_level(spec)}="","单位",{_level(spec)})'
-    return Expr(limit, actual, "", f"{actual}<={limit}", {"level": level}, '"≤ "0')
+    return Expr(limit, actual, False, "{A}<={E}", {"level": level}, '"≤ "0')
 
 
 def zero_for_levels(spec: FormatSpec, *, cell: str, levels: list[str]) -> Expr:
     actual = _sum([spec.cell(cell)])
-    return Expr("0", actual, "", f"NOT(AND({actual}<>0,{_is_level(spec, levels)}))", {"level": _level(spec)})
+    return Expr("0", actual, False, f"NOT(AND({{A}}<>0,{_is_level(spec, levels)}))", {"level": _level(spec)})
 
 
 Formula = Callable[..., Expr]
@@ -198,10 +202,9 @@ def _line_cells(n: int, row: int, line: Line) -> list[SheetCell | None]:
     """The cells of one rule line (``row`` 1-based)."""
     rule, first, e = line.rule, line.cells[0], line.expr
     status = f"B{row}"
-    bad = _usable(line.cells)
-    # IF is evaluated lazily everywhere: the "？" test guards MOD and the relation against text in the cells.
-    result = f'=IF({bad},"{UNKNOWN}",IF({e.holds},"{OK}","{BAD}"))'
-    link = f"=HYPERLINK(\"#'{_quote(first.sheet)}'!{first.address}\",\"{_quote(first.ref)}\")"
+    holds = e.holds.replace("{A}", f"I{row}").replace("{E}", f"H{row}")
+    # IF is evaluated lazily everywhere: the "？" test (column M, hidden) guards the relation against text.
+    result = f'=IF(M{row},"{UNKNOWN}",IF({holds},"{OK}","{BAD}"))'
     fixed = {"row": first.row_label, "col": first.col_label, "sheet": first.sheet}
     live = {"expected": f"H{row}", "actual": f"I{row}", "diff": f"ABS(J{row})" if e.difference else '""', **e.slots}
     if "%" in e.number_format:
@@ -212,11 +215,11 @@ def _line_cells(n: int, row: int, line: Line) -> list[SheetCell | None]:
     explain = f'=IF({status}="{BAD}",{message}&"。"&{fix},IF({status}="{UNKNOWN}","{unknown}",""))'
     return [
         SheetCell(n, "cell"), SheetCell(result, "status"), SheetCell(SEVERITY_ZH[rule.severity], "cell"),
-        SheetCell(rule.id, "cell"), SheetCell(link, "link"), SheetCell(first.row_label, "cell"),
-        SheetCell(first.col_label, "cell"), SheetCell(f"={e.expected}", "number", e.number_format),
-        SheetCell(f"={e.actual}", "number", e.number_format),
-        SheetCell(f"={e.difference}" if e.difference else "", "number", "0;-0;0"), SheetCell(explain, "wrap"),
-        SheetCell(rule.summary.get("zh", ""), "wrap"),
+        SheetCell(rule.id, "cell"), SheetCell(first.ref, "link", link=f"'{first.sheet}'!{first.address}"),
+        SheetCell(first.row_label, "cell"), SheetCell(first.col_label, "cell"),
+        SheetCell(f"={e.expected}", "number", e.number_format), SheetCell(f"={e.actual}", "number", e.number_format),
+        SheetCell(f"=I{row}-H{row}" if e.difference else "", "number", "0;-0;0"), SheetCell(explain, "wrap"),
+        SheetCell(rule.summary.get("zh", ""), "wrap"), SheetCell(f"={_usable(line.cells)}", "cell"),
     ]
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from xltools.format.spec import FormatSpec
-from xltools.workbook.check_formulas import CHECK_SHEET, LINE_HEIGHT, CheckSheet, check_sheet
+from xltools.workbook.check_formulas import CHECK_SHEET, HIDDEN, LINE_HEIGHT, PRINTED, CheckSheet, check_sheet
 
 CHECK_STYLES: dict[str, dict[str, Any]] = {  # the 校验 sheet (xltools.workbook.check_formulas)
     "title": {"bold": True, "font_size": 14},
@@ -39,18 +39,20 @@ def write_check_sheet(wb: Any, spec: FormatSpec, sheets: dict[str, Any], fmts: d
         return styles[key, number_format]
 
     for col, width in enumerate(sheet.widths):
-        ws.set_column(col, col, width)
+        ws.set_column(col, col, width, None, {"hidden": True} if col in HIDDEN else {})
     for row, cells in sheet.rows.items():
         for col, cell in enumerate(cells):
             if cell is None:
                 continue
             fmt = style(cell.style, cell.number_format)
-            if isinstance(cell.value, str) and cell.value.startswith("="):
+            if cell.link:  # a hyperlink into the workbook: Excel, WPS and LibreOffice all follow it
+                ws.write_url(row, col, f"internal:{cell.link}", fmt, str(cell.value))
+            elif isinstance(cell.value, str) and cell.value.startswith("="):
                 ws.write_formula(row, col, cell.value, fmt, "")
             elif cell.value == "":
                 ws.write_blank(row, col, None, fmt)
             elif cell.style == "note":  # across the sheet, wrapped
-                ws.merge_range(row, 0, row, len(sheet.widths) - 2, cell.value, fmt)
+                ws.merge_range(row, 0, row, PRINTED - 1, cell.value, fmt)
             elif isinstance(cell.value, int):
                 ws.write_number(row, col, cell.value, fmt)
             else:
@@ -67,7 +69,7 @@ def write_check_sheet(wb: Any, spec: FormatSpec, sheets: dict[str, Any], fmts: d
     ws.set_landscape()
     ws.fit_to_pages(1, 0)
     ws.repeat_rows(sheet.first - 2)
-    ws.print_area(0, 0, sheet.last - 1, len(sheet.widths) - 2)  # the rule's summary is for the screen
+    ws.print_area(0, 0, sheet.last - 1, PRINTED - 1)  # the rule's summary is for the screen
     ws.protect("", {"format_columns": True, "format_rows": True})
     for cover in spec.sheets:
         if cover.verdict:
