@@ -16,7 +16,7 @@ LAYERS = {
     "reading": 1,
     "checking": 2,
     "publish": 3, "workbook": 4, "extract": 5, "consolidate": 5,
-    "cli": 6, "__main__": 7, "__init__": 7,
+    "portal": 6, "cli": 7, "__main__": 8, "__init__": 8,
 }
 
 

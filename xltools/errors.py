@@ -23,8 +23,10 @@ EXTRAS = {
     "export": ("导出 Word/PDF 报告", "exporting Word/PDF reports"),
     "import": ("导入 PDF 报告", "importing PDF reports"),
     "excel": ("Excel 按钮", "the Excel buttons"),
+    "portal": ("报送平台", "the submission portal"),
 }
-PACKAGES = {"docx": "python-docx", "pdfminer": "pdfminer.six"}  # pip's name where it is not the module's
+# pip's name where it is not the module's
+PACKAGES = {"docx": "python-docx", "pdfminer": "pdfminer.six", "django": "Django"}
 
 
 class XltoolsError(Exception):

@@ -3,11 +3,11 @@ library function, render. Exit codes: 0 no errors, 1 errors found, 2 could not r
 
 from __future__ import annotations
 
-from xltools.cli import check, consolidate, docs_cmd, dump, export, import_cmd, new, rules, workbook
+from xltools.cli import check, consolidate, docs_cmd, dump, export, import_cmd, new, rules, serve, workbook
 from xltools.cli.app import cli
 
 __all__ = ["check", "cli", "consolidate", "docs_cmd", "dump", "export", "import_cmd", "main", "new", "rules",
-           "workbook"]
+           "serve", "workbook"]
 
 
 def main() -> None:

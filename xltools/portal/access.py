@@ -61,10 +61,11 @@ def client_ip(request: HttpRequest) -> str | None:
 def audit(request: HttpRequest | None, action: str, *, round: Round | None = None, unit: RosterUnit | None = None,
           upload: Upload | None = None, detail: str = "", username: str = "") -> None:
     user = getattr(request, "user", None) if request is not None else None
+    owner = unit or (upload.unit if upload else None)
     AuditEvent.objects.create(
         user=user if user is not None and user.is_authenticated else None,
         username=username or (user.get_username() if user is not None and user.is_authenticated else ""),
-        action=action, round=round or (unit.round if unit else None), unit=unit or (upload.unit if upload else None),
+        action=action, round=round or (owner.round if owner else None), unit=owner,
         upload=upload, detail=detail[:2000], ip=client_ip(request) if request is not None else None)
 
 

@@ -1,3 +1,5 @@
+"""The portal's Django application configuration (its label, name and verbose name)."""
+
 from __future__ import annotations
 
 from django.apps import AppConfig

@@ -26,7 +26,9 @@ class UnitState(NamedTuple):
 
 
 def state_of(unit: RosterUnit) -> UnitState:
-    uploads = list(unit.uploads.order_by("-version").prefetch_related("decisions"))
+    # .all() (sorted here, not by the database) uses what the caller prefetched: the dashboard loads a round's units
+    # with Upload.objects.defer("report").prefetch_related("decisions") in a few queries
+    uploads = sorted(unit.uploads.all(), key=lambda u: u.version, reverse=True)
     latest = uploads[0] if uploads else None
     for upload in uploads:
         if any(d.kind == Decision.ACCEPTED for d in upload.decisions.all()):
