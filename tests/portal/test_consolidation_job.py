@@ -136,3 +136,46 @@ def test_input_names_are_never_paths(make_round: Any) -> None:
              for i, n in enumerate(["../../etc/passwd", "..", "市/教育局", "市_教育局", "县政府（甲县）"], 1)]
     assert names == ["etc_passwd.xlsm", "单位.xlsm", "市_教育局.xlsm", "市_教育局-4.xlsm", "县政府（甲县）.xlsm"]
     assert all("/" not in n and "\\" not in n and not n.startswith(".") for n in names)
+
+
+def test_a_county_uploads_its_own_consolidation_and_the_city_counts_it_once(make_round: Any, client_for: Any,
+                                                                             tmp_path: Path) -> None:
+    """逐级汇总 through the portal: a 区县 office is a unit of the city's round and uploads the workbook its own
+    ``xltools consolidate`` made; the city's consolidation counts its departments through it, once."""
+    from xltools.portal.models import Consolidation, RosterUnit, Upload
+
+    county = tmp_path / "county"
+    county.mkdir()
+    department(county, "县教育局", bump=2)
+    department(county, "县民政局", bump=5)
+    county_book = tmp_path / "某某县.xlsx"
+    assert run("consolidate", county, "-o", county_book, "--unit", "某某县人民政府", "--year", "2024").returncode == 0
+    import openpyxl
+
+    from xltools.format.spec import load_spec
+
+    spec, wb = load_spec(), openpyxl.load_workbook(county_book)
+    wb["封面"][spec.meta_cell("date").address] = "2025-02-15"  # what the county office fills in before sending it up
+    texts = {"S1.text": "全县总体情况。", "S5.text": "存在的问题。", "S6.text": "本年度未收取信息处理费。"}
+    for cell_id, text in texts.items():
+        wb["正文"][spec.cell(cell_id).address] = text
+    wb.save(county_book)
+    round_ = make_round(units=["某某县人民政府", "市财政局"], unit="测试市人民政府", year=2024)
+    units = {u.name: u for u in RosterUnit.objects.filter(round=round_).select_related("account")}
+    office = client_for(round_.office)
+    for name, book in (("某某县人民政府", county_book), ("市财政局", department(tmp_path / "c", "市财政局"))):
+        pk = upload(client_for(units[name].account), book)
+        assert Upload.objects.get(pk=pk).status in ("passed", "warnings"), Upload.objects.get(pk=pk).report
+        office.post(f"/office/uploads/{pk}/accept/")
+    job_id, _ = consolidate_in_portal(office, round_.pk)
+    job = Consolidation.objects.get(pk=job_id)
+    assert job.state == "done", job.message
+    from django.conf import settings
+
+    def total(book: Path) -> int:
+        dumped = run("dump", book)
+        assert dumped.returncode == 0, dumped.stderr
+        return int(json.loads(dumped.stdout)["values"]["T3.new_received.total"])
+
+    departments = [county / "县教育局.xlsx", county / "县民政局.xlsx", tmp_path / "c" / "市财政局.xlsx"]
+    assert total(Path(settings.RESULTS) / job.workbook) == sum(total(b) for b in departments)
