@@ -195,8 +195,9 @@ def main() -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
+    log = (work / "server.log").open("wb")  # a pipe nobody reads would stop the server once it is full
     server = subprocess.Popen([sys.executable, "-m", "xltools", "serve", "--port", str(port), "--data", str(data),
-                               "--threads", "32"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                               "--threads", "32"], env=env, stdout=subprocess.DEVNULL, stderr=log)
     base = f"http://127.0.0.1:{port}"
     for _ in range(600):
         try:
@@ -256,6 +257,8 @@ def main() -> None:
         server.wait(30)
     (work / "sent.json").write_text(json.dumps(sent))
     checked = json.loads(child("verify", data, env, str(work / "sent.json")))
+    log.close()
+    errors = (work / "server.log").read_text(errors="replace")
     shutil.rmtree(work, ignore_errors=True)
     database = "PostgreSQL" if args.database_url else "SQLite"
     lines = [
@@ -265,7 +268,8 @@ def main() -> None:
         f"({len(burst) / burst_wall:.0f} uploads/s), time to verdict {percentiles(burst)}.",
         f"- verified in the database: {checked['uploads']} of {checked['sent']} uploads stored, each its own "
         f"version, bytes and check; problems: {checked['problems'] or 'none'}.",
-        f"- server peak memory (process tree): {peak[0] / 1024:.0f} MB.",
+        f"- server peak memory (process tree): {peak[0] / 1024:.0f} MB; lines it logged: "
+        f"{len(errors.splitlines())}{' (first: ' + errors.splitlines()[0][:200] + ')' if errors.strip() else ''}.",
     ]
     print("\n".join(lines))
     if args.write:

@@ -79,7 +79,13 @@ def _write_secret(folder: Path) -> None:
 
 
 def _run(host: str, port: int, threads: int, folder: Path) -> None:
+    import logging
+
     from waitress import create_server
+
+    # waitress warns "Task queue depth is N" for every request that waits for a thread: thousands of lines in a busy
+    # round, none of them actionable (requests wait, none is lost; benchmarks/portal_load.py measures the wait)
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
 
     from xltools.portal.wsgi import application
 
