@@ -124,6 +124,13 @@ def test_nothing_accepted_and_one_job_at_a_time(make_round: Any, client_for: Any
     assert again["Location"] == f"/office/consolidations/{running.pk}/"
     assert Consolidation.objects.count() == 1 and not AuditEvent.objects.filter(action="consolidation_started")
     assert 'data-state="running"' in office.get(again["Location"]).content.decode()
+    # the server stopped under it: two hours later it no longer blocks the round, and says why
+    import datetime as dt
+
+    Consolidation.objects.filter(pk=running.pk).update(started_at=running.started_at - dt.timedelta(hours=3))
+    office.post(f"/office/rounds/{round_.pk}/consolidate/")
+    running.refresh_from_db()
+    assert running.state == "failed" and "汇总被中断" in running.message
 
 
 def test_input_names_are_never_paths(make_round: Any) -> None:

@@ -13,6 +13,7 @@ Decisions (one rule, so that ``status.state_of`` reads them as the office meant)
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.conf import settings
@@ -22,6 +23,7 @@ from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from xltools.portal import consolidation_job
@@ -29,6 +31,8 @@ from xltools.portal.access import audit, office_only, own_upload
 from xltools.portal.models import STATUS_TEXT, AuditEvent, Consolidation, Decision, Round, Upload
 from xltools.portal.rounds import office_user, round_new
 from xltools.portal.status import UnitState, state_of
+
+STALE = dt.timedelta(hours=2)  # a consolidation of a province's round takes minutes; two hours means it was cut off
 
 ACTION_TEXT = {
     "login": "登录", "login_failed": "登录失败", "logout": "退出", "upload": "上传", "download": "下载",
@@ -123,6 +127,10 @@ def upload_accept(request: HttpRequest, upload_id: int) -> HttpResponse:
 @require_POST
 def round_consolidate(request: HttpRequest, round_id: int) -> HttpResponse:
     round_ = get_object_or_404(Round, pk=round_id)
+    # a job still "running" after STALE was cut off (the server stopped or restarted under it): it failed
+    round_.consolidations.filter(state=Consolidation.RUNNING, started_at__lt=timezone.now() - STALE).update(
+        state=Consolidation.FAILED, finished_at=timezone.now(),
+        message="汇总被中断（服务器在汇总过程中停止或重启），没有生成结果：请重新汇总")
     running = round_.consolidations.filter(state=Consolidation.RUNNING).first()
     if running is not None:
         messages.info(request, "这一轮的汇总正在进行，请等它完成")
