@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import statistics
 import subprocess
 import sys
@@ -21,11 +20,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from check_speed import machine
+from check_speed import machine, write_section
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE = REPO / "examples" / "hegang-kejiju-2021.xlsx"
-RESULTS = REPO / "benchmarks" / "RESULTS.md"
 SECTION = "export speed (benchmarks/export_speed.py)"
 FLOOR = """
 import json, sys
@@ -71,15 +69,6 @@ def the_tables(path: Path) -> None:
               "cells": [(c.row, c.col, c.text) for c in b.table.cells()]}
              for b in content.blocks if b.table is not None]
     path.write_text(json.dumps(grids, ensure_ascii=False), encoding="utf-8")
-
-
-def write_section(title: str, body: str) -> None:
-    """Replace (or append) one '## title' section of RESULTS.md."""
-    text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
-    pattern = re.compile(rf"^## {re.escape(title)}\n.*?(?=^## |\Z)", re.S | re.M)
-    section = f"## {title}\n{body}\n"
-    text = pattern.sub(section, text) if pattern.search(text) else text.rstrip("\n") + "\n\n" + section
-    RESULTS.write_text(text, encoding="utf-8")
 
 
 def ms(values: list[float]) -> str:
