@@ -21,6 +21,7 @@ import re
 import zipfile
 import zlib
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import NamedTuple
 from xml.etree.ElementTree import Element, ParseError
 
@@ -110,28 +111,16 @@ class WorkbookPackage:
         self._lower = {name.lower(): name for name in self._infos}
         self._parts: dict[str, bytes] = {}
         self._total = 0
-        book = self.xml(WORKBOOK)
+        book = self.read(WORKBOOK)
         if book is None:
             raise ReadError("文件中没有工作簿内容（xl/workbook.xml），不是 Excel 工作簿",
                             "no workbook part (xl/workbook.xml): not an Excel workbook")
-        self.names: dict[str, tuple[str, str]] = {}
-        for dn in book.iter(f"{NS_MAIN}definedName"):
-            target = name_target(dn.text or "")  # a cell, or a text section's rows
-            if dn.get("localSheetId") is None and target:
-                self.names[dn.get("name", "")] = target
-        rels = self.xml(WORKBOOK_RELS)
-        relations = list(rels.iter(f"{NS_PKG_REL}Relationship")) if rels is not None else []
-        targets = {r.get("Id"): _resolve(r.get("Target", "")) for r in relations}
-        self.strings = {SHARED_STRINGS} | {targets[r.get("Id")] for r in relations
-                                           if r.get("Type", "").endswith("/sharedStrings")}
-        self.styles = {STYLES} | {targets[r.get("Id")] for r in relations if r.get("Type", "").endswith("/styles")}
-        self.sheet_parts: dict[str, str] = {}  # in workbook order: the first is calamine's sheet 0
-        for sh in book.iter(f"{NS_MAIN}sheet"):
-            self.sheet_parts[sh.get("name", "")] = targets.get(sh.get(f"{NS_REL}id"), "")
-        self.properties: dict[str, str] = {}
-        custom = self.xml(CUSTOM)
-        for prop in custom.iter(f"{NS_CUSTOM}property") if custom is not None else []:
-            self.properties[prop.get("name", "")] = "".join(prop.itertext()).strip()
+        info = _workbook_info(book, self.read(WORKBOOK_RELS))
+        self.names: dict[str, tuple[str, str]] = dict(info.names)
+        self.strings, self.styles = info.strings, info.styles
+        self.sheet_parts: dict[str, str] = dict(info.sheet_parts)  # in workbook order: calamine's sheet 0 first
+        custom = self.read(CUSTOM)
+        self.properties: dict[str, str] = dict(_properties(custom)) if custom is not None else {}
 
     def close(self) -> None:
         self.zf.close()
@@ -219,6 +208,44 @@ class WorkbookPackage:
                 out.writestr(name, data)
         buffer.seek(0)
         return buffer
+
+
+class _WorkbookInfo(NamedTuple):
+    names: tuple[tuple[str, tuple[str, str]], ...]
+    strings: frozenset[str]
+    styles: frozenset[str]
+    sheet_parts: tuple[tuple[str, str], ...]
+
+
+# Workbooks made from one template share these parts byte for byte: a batch parses each distinct one once.
+@lru_cache(maxsize=16)
+def _workbook_info(book_xml: bytes, rels_xml: bytes | None) -> _WorkbookInfo:
+    """The defined names (global ones that point at a cell or a text section's rows), the shared strings and
+    styles parts and the sheets' parts by name, in workbook order."""
+    book = parse_xml(book_xml, WORKBOOK)
+    names: dict[str, tuple[str, str]] = {}
+    for dn in book.iter(f"{NS_MAIN}definedName"):
+        target = name_target(dn.text or "")  # a cell, or a text section's rows
+        if dn.get("localSheetId") is None and target:
+            names[dn.get("name", "")] = target
+    rels = parse_xml(rels_xml, WORKBOOK_RELS) if rels_xml is not None else None
+    relations = list(rels.iter(f"{NS_PKG_REL}Relationship")) if rels is not None else []
+    targets = {r.get("Id"): _resolve(r.get("Target", "")) for r in relations}
+    strings = {SHARED_STRINGS} | {targets[r.get("Id")] for r in relations
+                                  if r.get("Type", "").endswith("/sharedStrings")}
+    styles = {STYLES} | {targets[r.get("Id")] for r in relations if r.get("Type", "").endswith("/styles")}
+    sheet_parts: dict[str, str] = {}
+    for sh in book.iter(f"{NS_MAIN}sheet"):
+        sheet_parts[sh.get("name", "")] = targets.get(sh.get(f"{NS_REL}id"), "")
+    return _WorkbookInfo(tuple(names.items()), frozenset(strings), frozenset(styles), tuple(sheet_parts.items()))
+
+
+@lru_cache(maxsize=16)
+def _properties(custom_xml: bytes) -> tuple[tuple[str, str], ...]:
+    """The custom document properties by name."""
+    custom = parse_xml(custom_xml, CUSTOM)
+    return tuple((prop.get("name", ""), "".join(prop.itertext()).strip())
+                 for prop in custom.iter(f"{NS_CUSTOM}property"))
 
 
 def _resolve(target: str) -> str:
