@@ -1,9 +1,9 @@
 """Read a report workbook file (.xlsx/.xlsm, also LibreOffice/WPS re-saves) into a RawBook.
 
 Values come from python-calamine (the only module importing it), reading an in-memory copy of the parts the
-format needs, read within the limits and with the cells beyond each sheet's bound removed (``reading.package``);
-defined names, custom document properties, formulas without cached values and error values (#DIV/0!, which
-calamine reads as empty) come from the workbook XML.
+format needs, read within the limits (``reading.package``) and with the cells beyond each sheet's bound removed
+(``reading.sheetxml``); defined names, custom document properties, formulas without cached values and error
+values (#DIV/0!, which calamine reads as empty) come from the workbook XML.
 openpyxl is never imported here, so ``xltools check`` starts fast.
 """
 
@@ -20,20 +20,9 @@ from xltools.format.addresses import to_address
 from xltools.format.findings import FindingFactory
 from xltools.reading.labels import Grid
 from xltools.reading.locate import locate_cells, sheet_bounds, spec_of
-from xltools.reading.package import (
-    NS_MAIN,
-    RESAVE,
-    RESAVE_EN,
-    WorkbookPackage,
-    damaged,
-    fits,
-    local_name,
-    parse_xml,
-    sheet_cells,
-    sheet_extent,
-    trim_sheet,
-)
+from xltools.reading.package import NS_MAIN, RESAVE, RESAVE_EN, WorkbookPackage, damaged, parse_xml
 from xltools.reading.rawbook import RawBook
+from xltools.reading.sheetxml import fits, local_name, sheet_cells, sheet_extent, trim_sheet
 
 SUFFIXES = (".xlsx", ".xlsm")
 # Other spreadsheet files a unit may send as its report: in a folder they are listed with the reason they cannot be
