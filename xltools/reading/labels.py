@@ -69,7 +69,7 @@ class Grid:
         self._row_labels: dict[int, set[str]] = {}
         self._col_labels: dict[int, set[str]] = {}
         self._indexed = False
-        self._verified: dict[Hashable, tuple[str, str] | None] | None = None
+        self._verified: dict[Hashable, Any] | None = None
 
     def labels_key(self) -> Hashable:
         """Everything label verification reads of this grid: its texts with their positions and its merged ranges
@@ -78,7 +78,7 @@ class Grid:
                       if v.__class__ is str and v)
         return texts, tuple(self._ends.items()), tuple(map(len, self.rows))
 
-    def verified(self) -> dict[Hashable, tuple[str, str] | None]:
+    def verified(self) -> dict[Hashable, Any]:
         """The label verification results for grids with this grid's labels (shared, see ``check_labels``)."""
         if self._verified is None:
             self._verified = _verified_for(self.labels_key())
@@ -145,12 +145,12 @@ class Grid:
 # Label verification results by the labels of a grid (``Grid.labels_key``), most recently used last: a batch of
 # workbooks made from one template verifies each distinct sheet layout once, not once per file. Bounded; a lock
 # keeps it consistent when threads share a process.
-_VERIFIED: OrderedDict[Hashable, dict[Hashable, tuple[str, str] | None]] = OrderedDict()
+_VERIFIED: OrderedDict[Hashable, dict[Hashable, Any]] = OrderedDict()
 _VERIFIED_SIZE = 64
 _LOCK = threading.Lock()
 
 
-def _verified_for(key: Hashable) -> dict[Hashable, tuple[str, str] | None]:
+def _verified_for(key: Hashable) -> dict[Hashable, Any]:
     with _LOCK:
         found = _VERIFIED.get(key)
         if found is None:
@@ -171,7 +171,7 @@ def check_labels(cell: CellSpec, grid: Grid, row: int, col: int) -> tuple[str, s
     is computed once per distinct grid layout."""
     results = grid.verified()
     key = (cell.row, cell.col, row, col)
-    found = results.get(key, _UNSET)
+    found: tuple[str, str] | None = results.get(key, _UNSET)
     if found is _UNSET:
         found = results[key] = _check_labels(cell, grid, row, col)
     return found
