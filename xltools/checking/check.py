@@ -173,19 +173,24 @@ def expand_inputs(inputs: Iterable[str], suffixes: tuple[str, ...] | None = None
             yield item
 
 
-def check_listed(path: str, today: dt.date | None = None) -> CheckReport:
+def check_listed(path: str, today: dt.date | None = None, keep_values: bool = True) -> CheckReport:
     """``check`` of one file a user listed or a folder held: a Word/PDF report, a picture or an archive gets the
-    reason that says what it is and what to do (``not_a_workbook``); anything else is read and checked."""
+    reason that says what it is and what to do (``not_a_workbook``); anything else is read and checked.
+    ``keep_values`` false: the report without the values (findings only: less to hand back from a worker)."""
     reason = not_a_workbook(path) if file_problem(path) is None else None
-    return CheckReport(path, reason=reason) if reason is not None else check_file(path, today)
+    if reason is not None:
+        return CheckReport(path, reason=reason)
+    report = check_file(path, today)
+    return report if keep_values else report._replace(values=None)
 
 
 def check(paths: Iterable[str | os.PathLike[str]], today: dt.date | None = None, jobs: int | None = None,
-          progress: Callable[[int], None] | None = None) -> list[CheckReport]:
+          progress: Callable[[int], None] | None = None, keep_values: bool = True) -> list[CheckReport]:
     """Check several files; each gets its own report, unreadable ones included (several files: each in a worker
-    process, within the time limit)."""
+    process, within the time limit). ``keep_values`` false: reports without their values (the findings are
+    all that is shown)."""
     files = list(expand_inputs(os.fspath(p) for p in paths))
     from xltools.reading import reader  # noqa: F401  (loaded once here, before worker processes fork)
 
-    return map_files(functools.partial(check_listed, today=today), files,
+    return map_files(functools.partial(check_listed, today=today, keep_values=keep_values), files,
                      lambda path, reason: CheckReport(path, reason=reason), jobs, progress)

@@ -56,7 +56,7 @@ def check(files: tuple[str, ...], fmt: str, lang: str, strict: bool, report_path
             _fail(f"--report 的文件必须以 .html 结尾：{report_path}", f"--report must end in .html: {report_path}")
         reports = _check_with_overview(files, report_path, jobs, overwrite)
     else:
-        reports = _check_all(list(files), jobs)
+        reports = _check_all(list(files), jobs, keep_values=False)  # only the findings are shown
     if not reports:
         _fail("没有找到要校验的文件（文件夹是空的）：" + " ".join(files), "no file found in " + " ".join(files))
     if fmt == "json":
@@ -69,17 +69,18 @@ def check(files: tuple[str, ...], fmt: str, lang: str, strict: bool, report_path
     sys.exit(exit_code(reports, strict))
 
 
-def _check_all(files: list[str], jobs: int | None) -> list[CheckReport]:
-    """Every file checked (each in a worker process within the time limit when there are several)."""
+def _check_all(files: list[str], jobs: int | None, keep_values: bool = True) -> list[CheckReport]:
+    """Every file checked (each in a worker process within the time limit when there are several); without
+    ``keep_values`` the reports hold their findings only."""
     from xltools.checking.check import check as run_check
     from xltools.checking.check import expand_inputs
 
     paths = list(expand_inputs(files))
     bar = _progress(len(paths), "校验")
     if bar is None:
-        return run_check(paths, jobs=jobs)
+        return run_check(paths, jobs=jobs, keep_values=keep_values)
     with bar:
-        return run_check(paths, jobs=jobs, progress=bar.update)
+        return run_check(paths, jobs=jobs, progress=bar.update, keep_values=keep_values)
 
 
 def _check_with_overview(files: tuple[str, ...], path: str, jobs: int | None, overwrite: bool) -> list[CheckReport]:
