@@ -22,7 +22,7 @@ from xltools.reading.labels import Grid
 from xltools.reading.locate import locate_cells, sheet_bounds, spec_of
 from xltools.reading.package import NS_MAIN, RESAVE, RESAVE_EN, WorkbookPackage, damaged, parse_xml
 from xltools.reading.rawbook import RawBook
-from xltools.reading.sheetxml import fits, local_name, sheet_cells, sheet_extent, trim_sheet
+from xltools.reading.sheetxml import local_name, sheet_cells, sheet_extent, trim_sheet
 
 SUFFIXES = (".xlsx", ".xlsm")
 # Other spreadsheet files a unit may send as its report: in a folder they are listed with the reason they cannot be
@@ -43,10 +43,9 @@ def _bounded_sheets(pkg: WorkbookPackage, bounds: dict[str, tuple[int, int]]
             raise damaged(pkg.sheet_parts[name] or name, "缺失", "is missing")
         if not data.rstrip().endswith(b"sheet>"):  # calamine would read what is there and say nothing
             raise damaged(pkg.sheet_parts[name], "不完整", "is truncated")
-        if not fits(data, rows, cols):
-            data, far = trim_sheet(data, rows, cols, pkg.sheet_parts[name])
-            if far:
-                stray.append((name, far))
+        data, far = trim_sheet(data, rows, cols, pkg.sheet_parts[name])
+        if far:
+            stray.append((name, far))
         sheets[name] = data
     return sheets, stray
 

@@ -1,6 +1,6 @@
-"""A sheet's XML: ``fits`` and ``sheet_extent`` find how far its cells reach (cheaply, without parsing, for the
-cells every spreadsheet program writes), ``trim_sheet`` drops the cells beyond a bound and ``sheet_cells`` gives each
-cell where calamine puts it."""
+"""A sheet's XML: ``sheet_extent`` finds how far its cells reach (cheaply, without parsing, for the cells every
+spreadsheet program writes), ``trim_sheet`` drops the cells beyond a bound (as cheaply) and ``sheet_cells`` gives
+each cell where calamine puts it."""
 
 from __future__ import annotations
 
@@ -32,22 +32,26 @@ _ROW = re.compile(r"[1-9][0-9]{0,6}")
 MAX_ROWS = 1_048_576  # the last row of a sheet in Excel, WPS and LibreOffice
 
 
-def _plain_extent(data: bytes) -> Extent | None:
-    """The extent of all cells (empty ones too) when every cell is written <c r="B7" …>; else None."""
+def _plain_cells(data: bytes) -> tuple[set[bytes], set[bytes], int] | None:
+    """The distinct column letters and row numbers of all cells (empty ones too) and how many cells there are, when
+    every cell is written <c r="B7" …>; else None."""
     body = data[data.find(b"sheetData"):data.rfind(b"sheetData")]  # cells live in <sheetData>
     cells = _PLAIN_CELL.findall(body)
     if len(cells) != body.count(b"<c") or b":c" in body:  # (no other element in <sheetData> starts so)
         return None
     if not cells:
-        return Extent(0, 0, 0)
+        return set(), set(), 0
     letters, digits = zip(*cells, strict=True)
-    return Extent(max(map(int, digits)), max(col_index(c.decode()) for c in set(letters)) + 1, len(cells))
+    return set(letters), set(digits), len(cells)
 
 
-def fits(data: bytes, rows: int, cols: int) -> bool:
-    """Whether every cell of a sheet lies within ``rows`` x ``cols``, found cheaply (False: it may not)."""
-    plain = _plain_extent(data)
-    return plain is not None and plain.rows <= rows and plain.cols <= cols
+def _plain_extent(data: bytes) -> Extent | None:
+    """The extent of all cells (empty ones too) when every cell is written <c r="B7" …>; else None."""
+    plain = _plain_cells(data)
+    if plain is None:
+        return None
+    letters, digits, n = plain
+    return Extent(max(map(int, digits), default=0), max((col_index(c.decode()) + 1 for c in letters), default=0), n)
 
 
 def sheet_extent(data: bytes, bound: tuple[int, int] | None = None) -> Extent:
@@ -102,32 +106,48 @@ def sheet_cells(data: bytes, part: str = "工作表") -> Iterator[tuple[int, int
         raise damaged(part) from None
 
 
-_PLAIN_ELEMENT = re.compile(rb'<c r="([A-Z]{1,3})([1-9][0-9]{0,6})"[^>]*?(?:/>|>.*?</c>)', re.S)
+FAR_PATTERNS = 256  # at most this many distinct far columns and rows are cut out by a pattern of their own
 
 
 def trim_sheet(data: bytes, rows: int, cols: int, part: str = "工作表") -> tuple[bytes, str | None]:
     """The sheet XML with the cells beyond ``rows`` x ``cols`` removed, and the farthest address of a removed cell
-    that held something (None, and the bytes unchanged, when no such cell lies beyond)."""
-    if _plain_extent(data) is not None:  # every cell with its r=: cut them out as text
-        columns: dict[bytes, int] = {}
-        far = [-1, -1]
-
-        def cut(m: re.Match[bytes]) -> bytes:
-            row = int(m.group(2)) - 1
-            col = columns.get(m.group(1))
-            if col is None:
-                col = columns[m.group(1)] = col_index(m.group(1).decode())
-            if row < rows and col < cols:
-                return m.group(0)
-            if not m.group(0).endswith(b"/>"):  # it holds something
-                far[0], far[1] = max(far[0], row), max(far[1], col)
-            return b""
-
-        trimmed = _PLAIN_ELEMENT.sub(cut, data)
-        extent = _plain_extent(trimmed)
-        if extent is not None and extent.rows <= rows and extent.cols <= cols:  # (else: the exact way below)
-            return (trimmed, to_address(*far)) if far[0] >= 0 else (data, None)
+    that held something (None, and the bytes unchanged, when no such cell lies beyond). A sheet whose cells all lie
+    within costs one scan; a stray cell at XFD1048576 costs a second one, over its few far columns and rows only."""
+    plain = _plain_cells(data)
+    if plain is not None:  # every cell with its r=: find the far ones by their column or row, cut them out as text
+        letters, digits, _ = plain
+        far_cols = sorted(c for c in letters if col_index(c.decode()) >= cols)
+        far_rows = sorted(r for r in digits if int(r) > rows)
+        if not far_cols and not far_rows:
+            return data, None
+        if len(far_cols) + len(far_rows) <= FAR_PATTERNS:
+            trimmed, far = _cut(data, far_cols, far_rows)
+            extent = _plain_extent(trimmed)
+            if extent is not None and extent.rows <= rows and extent.cols <= cols:  # (else: the exact way below)
+                return (trimmed, far) if far else (data, None)
     return _trim_parsed(data, rows, cols, part)
+
+
+def _cut(data: bytes, far_cols: list[bytes], far_rows: list[bytes]) -> tuple[bytes, str | None]:
+    """The sheet without the cells in ``far_cols`` or ``far_rows``, and the farthest address of those that held
+    something."""
+    refs = []
+    if far_cols:
+        refs.append(b"(?:" + b"|".join(far_cols) + rb")[1-9][0-9]{0,6}")
+    if far_rows:
+        refs.append(rb"[A-Z]{1,3}(?:" + b"|".join(far_rows) + b")")
+    pattern = re.compile(rb'<c r="((?:' + b"|".join(refs) + rb'))"[^>]*?(?:/>|>.*?</c>)', re.S)
+    far = [-1, -1]
+
+    def cut(m: re.Match[bytes]) -> bytes:
+        if not m.group(0).endswith(b"/>"):  # it holds something
+            ref = _REF.fullmatch(m.group(1).decode())
+            if ref:
+                far[0], far[1] = max(far[0], int(ref.group(2)) - 1), max(far[1], col_index(ref.group(1)))
+        return b""
+
+    trimmed = pattern.sub(cut, data)
+    return trimmed, to_address(*far) if far[0] >= 0 else None
 
 
 def _trim_parsed(data: bytes, rows: int, cols: int, part: str) -> tuple[bytes, str | None]:
