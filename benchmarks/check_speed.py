@@ -104,6 +104,47 @@ def folder_rows(runs: int, files: int) -> str:
     return "\n".join(out)
 
 
+STRAY = {"AZ1048576": '<row r="1048576"><c r="AZ1048576"><v>7</v></c></row>',
+         "XFD1048576": '<row r="1048576"><c r="XFD1048576"><v>7</v></c></row>'}
+PEAK = ("import resource, subprocess, sys; subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL); "
+        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+
+
+def stray_rows(rounds: int = 300) -> str:
+    """The example against copies with one stray value at the sheet's far corner (表三): in-process time per
+    check (min and median of ``rounds``, interleaved) and the peak memory of a whole `xltools check` process."""
+    import zipfile
+
+    from xltools.checking.check import check_file
+    from xltools.reading.package import WorkbookPackage
+
+    part = WorkbookPackage(str(EXAMPLE)).sheet_parts["表三"]
+    exe = shutil.which("xltools") or str(Path(sys.executable).parent / "xltools")
+    with tempfile.TemporaryDirectory() as tmp:
+        files = {"the example": EXAMPLE}
+        for ref, row in STRAY.items():
+            path = files[f"the example + a value at 表三!{ref}"] = Path(tmp) / f"{ref}.xlsx"
+            with zipfile.ZipFile(EXAMPLE) as zin, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
+                for info in zin.infolist():
+                    data = zin.read(info.filename)
+                    if info.filename == part:
+                        data = data.replace(b"</sheetData>", row.encode() + b"</sheetData>", 1)
+                    zout.writestr(info.filename, data)
+        times: dict[str, list[float]] = {k: [] for k in files}
+        for _ in range(rounds):
+            for name, path in files.items():
+                start = time.perf_counter()
+                check_file(path)
+                times[name].append(time.perf_counter() - start)
+        peak = {name: int(subprocess.run([sys.executable, "-c", PEAK, exe, "check", str(path)], capture_output=True,
+                                         text=True, env=ENV).stdout.split()[-1]) / 1024 for name, path in files.items()}
+    out = ["| workbook | check (in-process, min / median) | peak memory of `xltools check` |", "|---|---|---|"]
+    for name in files:
+        out.append(f"| {name} | {min(times[name]) * 1000:.2f} / {statistics.median(times[name]) * 1000:.2f} ms | "
+                   f"{peak[name]:.0f} MB |")
+    return "\n".join(out)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=40)
@@ -129,7 +170,9 @@ def main() -> None:
             f"Ratio check / floor (medians): **{c / f:.2f}×** (target ≤ 1.6×). Bytecode caches enabled, as after "
             "`pip install`.\n\n"
             f"A folder, {args.dir_runs} interleaved runs each, wall time:\n\n"
-            + folder_rows(args.dir_runs, args.files) + "\n")
+            + folder_rows(args.dir_runs, args.files) + "\n\n"
+            "A stray value at the far corner of a sheet (issue 14: as fast as a normal file):\n\n"
+            + stray_rows() + "\n")
     write_section("check speed (benchmarks/check_speed.py)", body)
     print(body)
 
