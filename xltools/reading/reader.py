@@ -230,10 +230,13 @@ def _streamed_formulas(data: bytes, part: str) -> dict[str, str]:
     return found
 
 
+_ERROR_TYPE = re.compile(rb"""\bt\s*=\s*["']e["']""")  # an error cell's type attribute (one scan, not two)
+
+
 def sheet_errors(data: bytes, part: str = "工作表") -> dict[tuple[int, int], str]:
     """The error values (#DIV/0!, #REF!, …) of a sheet's error cells by zero-based position: calamine reads them as
     empty cells, but a clerk's broken formula is not a blank."""
-    if b't="e"' not in data and b"t='e'" not in data:
+    if not _ERROR_TYPE.search(data):
         return {}
     found: dict[tuple[int, int], str] = {}
     for row, col, elem, _ in sheet_cells(data, part):
