@@ -7,7 +7,7 @@ the machine to benchmarks/RESULTS.md:
   DIR` and `xltools check DIR --report page.html` against python-calamine reading every sheet of every file on all
   cores (a process pool, 64 files per task) (targets: <= 1.5x and <= 1.6x).
 
-    python benchmarks/check_speed.py [--runs 40] [--dir-runs 7] [--files 1000]
+    python benchmarks/check_speed.py [--runs 40] [--dir-runs 7] [--files 1000] [--baseline OTHER_CHECKOUT]
 """
 
 from __future__ import annotations
@@ -38,10 +38,15 @@ FLOOR = ("import sys, click, python_calamine\n"
 ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 
-def timed(cmd: list[str]) -> float:
+def timed(cmd: list[str], env: dict[str, str] | None = None) -> float:
     start = time.perf_counter()
-    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False, env=ENV)
+    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False, env=env or ENV)
     return time.perf_counter() - start
+
+
+def xltools_in(checkout: Path) -> tuple[list[str], dict[str, str]]:
+    """``python -m xltools`` of another checkout (``--baseline``) and the environment that makes it so."""
+    return [sys.executable, "-m", "xltools"], {**ENV, "PYTHONPATH": str(checkout)}
 
 
 def machine(packages: tuple[str, ...] = ("click", "python-calamine")) -> str:
@@ -76,27 +81,36 @@ if __name__ == "__main__":
 """
 
 
-def folder_rows(runs: int, files: int) -> str:
-    """`check DIR` and `check DIR --report` against the all-cores calamine floor, interleaved."""
+def folder_rows(runs: int, files: int, baseline: Path | None = None) -> str:
+    """`check DIR` and `check DIR --report` against the all-cores calamine floor, interleaved (and the same
+    commands of a ``baseline`` checkout)."""
     from consolidate_speed import generate
 
     exe = shutil.which("xltools") or str(Path(sys.executable).parent / "xltools")
     with tempfile.TemporaryDirectory() as tmp:
         folder, page = Path(tmp) / "in", Path(tmp) / "page.html"
         generate(folder, files)
-        cmds = {"floor": [sys.executable, "-c", DIR_FLOOR, str(folder)],
-                "check": [exe, "check", str(folder)],
-                "report": [exe, "check", str(folder), "--report", str(page), "--overwrite"]}
+        cmds: dict[str, tuple[list[str], dict[str, str]]] = {
+            "floor": ([sys.executable, "-c", DIR_FLOOR, str(folder)], ENV),
+            "check": ([exe, "check", str(folder)], ENV),
+            "report": ([exe, "check", str(folder), "--report", str(page), "--overwrite"], ENV)}
+        if baseline:
+            base, env = xltools_in(baseline)
+            cmds["check (baseline)"] = ([*base, "check", str(folder)], env)
+            cmds["report (baseline)"] = ([*base, "check", str(folder), "--report", str(page), "--overwrite"], env)
         times: dict[str, list[float]] = {k: [] for k in cmds}
-        for cmd in cmds.values():
-            timed(cmd)
+        for cmd, env in cmds.values():
+            timed(cmd, env)
         for _ in range(runs):
-            for name, cmd in cmds.items():
-                times[name].append(timed(cmd))
+            for name, (cmd, env) in cmds.items():
+                times[name].append(timed(cmd, env))
     med = {k: statistics.median(v) for k, v in times.items()}
     rows = [("floor: python-calamine reads every sheet of every file, process pool on all cores", "floor", "—"),
             (f"`xltools check DIR` ({files:,} files)", "check", "≤ 1.5×"),
             (f"`xltools check DIR --report page.html` ({files:,} files)", "report", "≤ 1.6×")]
+    if baseline:
+        rows += [("`check DIR`, baseline checkout", "check (baseline)", ""),
+                 ("`check DIR --report`, baseline checkout", "report (baseline)", "")]
     out = ["| command | median | per file | ratio to floor | target |", "|---|---|---|---|---|"]
     for label, key, target in rows:
         ratio = "—" if key == "floor" else f"**{med[key] / med['floor']:.2f}×**"
@@ -150,27 +164,34 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=40)
     parser.add_argument("--dir-runs", type=int, default=7)
     parser.add_argument("--files", type=int, default=1000)
+    parser.add_argument("--baseline", type=Path, help="another xltools checkout (e.g. `git archive` of an older "
+                        "commit) timed the same way")
     args = parser.parse_args()
     exe = shutil.which("xltools") or str(Path(sys.executable).parent / "xltools")
-    floor_cmd = [sys.executable, "-c", FLOOR, str(EXAMPLE)]
-    check_cmd = [exe, "check", str(EXAMPLE)]
-    for cmd in (floor_cmd, check_cmd):  # warm the file cache
-        timed(cmd)
-    floor, check = [], []
-    for _ in range(args.runs):  # interleaved, so load on the machine hits both alike
-        floor.append(timed(floor_cmd))
-        check.append(timed(check_cmd))
-    f, c = statistics.median(floor), statistics.median(check)
+    cmds: dict[str, tuple[list[str], dict[str, str]]] = {
+        "floor": ([sys.executable, "-c", FLOOR, str(EXAMPLE)], ENV), "check": ([exe, "check", str(EXAMPLE)], ENV)}
+    if args.baseline:
+        base, env = xltools_in(args.baseline)
+        cmds["baseline"] = ([*base, "check", str(EXAMPLE)], env)
+    for cmd, env in cmds.values():  # warm the file cache
+        timed(cmd, env)
+    times: dict[str, list[float]] = {k: [] for k in cmds}
+    for _ in range(args.runs):  # interleaved, so load on the machine hits all alike
+        for name, (cmd, env) in cmds.items():
+            times[name].append(timed(cmd, env))
+    med = {k: statistics.median(v) for k, v in times.items()}
+    labels = {"floor": "floor: `python -c \"import click, python_calamine; <read all sheets>\"`",
+              "check": "`xltools check examples/hegang-kejiju-2021.xlsx`",
+              "baseline": "the same check, baseline checkout (`--baseline`)"}
+    rows = "".join(f"| {labels[k]} | {med[k] * 1000:.0f} ms | {min(v) * 1000:.0f} ms | {max(v) * 1000:.0f} ms |\n"
+                   for k, v in times.items())
     body = (f"\nMachine: {machine()}. {time.strftime('%Y-%m-%d')}, {args.runs} interleaved runs each, wall time.\n\n"
-            "| command | median | min | max |\n|---|---|---|---|\n"
-            f"| floor: `python -c \"import click, python_calamine; <read all sheets>\"` | {f * 1000:.0f} ms | "
-            f"{min(floor) * 1000:.0f} ms | {max(floor) * 1000:.0f} ms |\n"
-            f"| `xltools check examples/hegang-kejiju-2021.xlsx` | {c * 1000:.0f} ms | {min(check) * 1000:.0f} ms | "
-            f"{max(check) * 1000:.0f} ms |\n\n"
-            f"Ratio check / floor (medians): **{c / f:.2f}×** (target ≤ 1.6×). Bytecode caches enabled, as after "
-            "`pip install`.\n\n"
+            "| command | median | min | max |\n|---|---|---|---|\n" + rows + "\n"
+            f"Ratio check / floor (medians): **{med['check'] / med['floor']:.2f}×** (target ≤ 1.6×)"
+            + (f"; the baseline {med['baseline'] / med['floor']:.2f}×" if args.baseline else "")
+            + ". Bytecode caches enabled, as after `pip install`.\n\n"
             f"A folder, {args.dir_runs} interleaved runs each, wall time:\n\n"
-            + folder_rows(args.dir_runs, args.files) + "\n\n"
+            + folder_rows(args.dir_runs, args.files, args.baseline) + "\n\n"
             "A stray value at the far corner of a sheet (issue 14: as fast as a normal file):\n\n"
             + stray_rows() + "\n")
     write_section("check speed (benchmarks/check_speed.py)", body)
