@@ -26,23 +26,31 @@ class Extent(NamedTuple):
 # Every spreadsheet program writes a cell as <c r="B7" …>: when all cells of a sheet are written so, the farthest
 # address of any cell (empty ones too) bounds the content, found without parsing. A sheet where that reaches
 # beyond the bound, or with cells written otherwise (no r=, a prefix), takes the exact, parsing path.
-_PLAIN_CELL = re.compile(rb'<c r="([A-Z]{1,3})([1-9][0-9]{0,6})"')
+_PLAIN_COLUMN = re.compile(rb'<c r="([A-Z]{1,3})[1-9][0-9]{0,6}"')
+_PLAIN_ROW = re.compile(rb'<c r="[A-Z]{1,3}([1-9][0-9]{0,6})"')
 _REF = re.compile(r"([A-Z]{1,3})([1-9][0-9]{0,6})")
 _ROW = re.compile(r"[1-9][0-9]{0,6}")
 MAX_ROWS = 1_048_576  # the last row of a sheet in Excel, WPS and LibreOffice
 
 
-def _plain_cells(data: bytes) -> tuple[set[bytes], set[bytes], int] | None:
-    """The distinct column letters and row numbers of all cells (empty ones too) and how many cells there are, when
-    every cell is written <c r="B7" …>; else None."""
+class _Plain(NamedTuple):
+    columns: set[bytes]  # the distinct column letters of the cells
+    last_row: int  # the largest row number of a cell (0: none)
+    cells: int
+
+
+def _plain_cells(data: bytes) -> _Plain | None:
+    """The distinct column letters and the last row of all cells (empty ones too) and how many cells there are,
+    when every cell is written <c r="B7" …>; else None. (Each scan hands back plain strings, never a tuple per cell:
+    a sheet of a million cells costs two scans.)"""
     body = data[data.find(b"sheetData"):data.rfind(b"sheetData")]  # cells live in <sheetData>
-    cells = _PLAIN_CELL.findall(body)
-    if len(cells) != body.count(b"<c") or b":c" in body:  # (no other element in <sheetData> starts so)
+    letters = _PLAIN_COLUMN.findall(body)
+    n = len(letters)
+    if n != body.count(b"<c") or b":c" in body:  # (no other element in <sheetData> starts so)
         return None
-    if not cells:
-        return set(), set(), 0
-    letters, digits = zip(*cells, strict=True)
-    return set(letters), set(digits), len(cells)
+    columns = set(letters)
+    del letters
+    return _Plain(columns, max(map(int, _PLAIN_ROW.findall(body)), default=0), n)
 
 
 def _plain_extent(data: bytes) -> Extent | None:
@@ -50,8 +58,7 @@ def _plain_extent(data: bytes) -> Extent | None:
     plain = _plain_cells(data)
     if plain is None:
         return None
-    letters, digits, n = plain
-    return Extent(max(map(int, digits), default=0), max((col_index(c.decode()) + 1 for c in letters), default=0), n)
+    return Extent(plain.last_row, max((col_index(c.decode()) + 1 for c in plain.columns), default=0), plain.cells)
 
 
 def sheet_extent(data: bytes, bound: tuple[int, int] | None = None) -> Extent:
@@ -112,42 +119,49 @@ FAR_PATTERNS = 256  # at most this many distinct far columns and rows are cut ou
 def trim_sheet(data: bytes, rows: int, cols: int, part: str = "工作表") -> tuple[bytes, str | None]:
     """The sheet XML with the cells beyond ``rows`` x ``cols`` removed, and the farthest address of a removed cell
     that held something (None, and the bytes unchanged, when no such cell lies beyond). A sheet whose cells all lie
-    within costs one scan; a stray cell at XFD1048576 costs a second one, over its few far columns and rows only."""
+    within costs one scan; cells beyond are cut out by two more scans, whatever their number (a stray value at
+    XFD1048576, a million rows pasted below a table)."""
     plain = _plain_cells(data)
     if plain is not None:  # every cell with its r=: find the far ones by their column or row, cut them out as text
-        letters, digits, _ = plain
-        far_cols = sorted(c for c in letters if col_index(c.decode()) >= cols)
-        far_rows = sorted(r for r in digits if int(r) > rows)
+        far_cols = sorted(c for c in plain.columns if col_index(c.decode()) >= cols)
+        far_rows = plain.last_row > rows
         if not far_cols and not far_rows:
             return data, None
-        if len(far_cols) + len(far_rows) <= FAR_PATTERNS:
-            trimmed, far = _cut(data, far_cols, far_rows)
+        if len(far_cols) <= FAR_PATTERNS:
+            trimmed, far = _cut(data, far_cols, rows if far_rows else None)
             extent = _plain_extent(trimmed)
             if extent is not None and extent.rows <= rows and extent.cols <= cols:  # (else: the exact way below)
                 return (trimmed, far) if far else (data, None)
     return _trim_parsed(data, rows, cols, part)
 
 
-def _cut(data: bytes, far_cols: list[bytes], far_rows: list[bytes]) -> tuple[bytes, str | None]:
-    """The sheet without the cells in ``far_cols`` or ``far_rows``, and the farthest address of those that held
-    something."""
+def greater_than(n: int) -> bytes:
+    """A pattern matching the row numbers (1 to 7 digits, no leading zero) greater than ``n``."""
+    digits = str(n).encode()
+    d = len(digits)
+    options = [rb"[1-9][0-9]{%d,6}" % d] if d < 7 else []
+    for i, ch in enumerate(digits):
+        if ch < ord("9"):
+            options.append(digits[:i] + b"[%c-9]" % (ch + 1) + (b"[0-9]{%d}" % (d - i - 1) if d - i - 1 else b""))
+    return b"|".join(options) or b"(?!)"
+
+
+def _cut(data: bytes, far_cols: list[bytes], beyond_row: int | None) -> tuple[bytes, str | None]:
+    """The sheet without the cells in ``far_cols`` or in rows past ``beyond_row``, and the farthest address of
+    those that held something."""
     refs = []
     if far_cols:
         refs.append(b"(?:" + b"|".join(far_cols) + rb")[1-9][0-9]{0,6}")
-    if far_rows:
-        refs.append(rb"[A-Z]{1,3}(?:" + b"|".join(far_rows) + b")")
-    pattern = re.compile(rb'<c r="((?:' + b"|".join(refs) + rb'))"[^>]*?(?:/>|>.*?</c>)', re.S)
-    far = [-1, -1]
-
-    def cut(m: re.Match[bytes]) -> bytes:
-        if not m.group(0).endswith(b"/>"):  # it holds something
-            ref = _REF.fullmatch(m.group(1).decode())
-            if ref:
-                far[0], far[1] = max(far[0], int(ref.group(2)) - 1), max(far[1], col_index(ref.group(1)))
-        return b""
-
-    trimmed = pattern.sub(cut, data)
-    return trimmed, to_address(*far) if far[0] >= 0 else None
+    if beyond_row is not None:
+        refs.append(rb"[A-Z]{1,3}(?:" + greater_than(beyond_row) + b")")
+    far = rb'<c r="(?=(?:' + b"|".join(refs) + rb')")'
+    trimmed = re.compile(far + rb'[A-Z]{1,3}[1-9][0-9]{0,6}"[^>]*?(?:/>|>.*?</c>)', re.S).sub(b"", data)
+    held = far + rb'%s"[^>]*(?<!/)>'  # a far cell that is not an empty element
+    columns = set(re.findall(held % rb"([A-Z]{1,3})[1-9][0-9]{0,6}", data))
+    if not columns:
+        return trimmed, None
+    last_row = max(map(int, re.findall(held % rb"[A-Z]{1,3}([1-9][0-9]{0,6})", data)))
+    return trimmed, to_address(last_row - 1, max(col_index(c.decode()) for c in columns))
 
 
 def _trim_parsed(data: bytes, rows: int, cols: int, part: str) -> tuple[bytes, str | None]:
