@@ -192,5 +192,7 @@ def check(paths: Iterable[str | os.PathLike[str]], today: dt.date | None = None,
     files = list(expand_inputs(os.fspath(p) for p in paths))
     from xltools.reading import reader  # noqa: F401  (loaded once here, before worker processes fork)
 
+    load_spec()  # (likewise the default format)
+
     return map_files(functools.partial(check_listed, today=today, keep_values=keep_values), files,
                      lambda path, reason: CheckReport(path, reason=reason), jobs, progress)
