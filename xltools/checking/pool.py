@@ -1,9 +1,10 @@
 """Run a function over many files on all cores, each file within the time limit (the only module importing pebble).
 
-Files go to the worker processes in chunks (a few dozen at a time for a large batch), so that a batch pays the
-cost of handing a task to a worker once per chunk, not once per file. A chunk that runs out of time or makes its
-worker die is run again file by file, each with the full time limit: the file that caused it gets its reason and
-the others their results, exactly as if every file had been a task of its own.
+Each file is a task of its own. (Handing files over in chunks saves about 0.1 ms per file of hand-over, but
+measured on a loaded 2-core machine it made batches 1.3–2.5 times slower: a worker that never waits between files
+loses the CPU to other busy processes. benchmarks/RESULTS.md, "check speed".) When pebble gives up on every task
+because a worker died before its task was marked as taken, the pool is restarted and the tasks still out are
+handed to the new one, so a batch never stops on it.
 """
 
 from __future__ import annotations
@@ -18,14 +19,7 @@ from xltools.errors import REPORT_TO, XltoolsError, debugging
 from xltools.limits import ENV, limits
 
 T = TypeVar("T")
-CHUNK_MAX = 32  # files per task at most (a chunk's results travel back together)
 WINDOW = 4  # tasks in flight per worker: memory does not grow with the batch
-
-
-def chunk_size(files: int, workers: int) -> int:
-    """Files per task: one for small batches (every file its own task), growing with the batch so that each worker
-    gets about ``WINDOW`` * 4 tasks, at most ``CHUNK_MAX``."""
-    return max(1, min(CHUNK_MAX, files // (workers * WINDOW * 4)))
 
 
 def _outcome(fn: Callable[[str], T], path: str) -> tuple[bool, T | str]:
@@ -46,10 +40,6 @@ def bug_reason(bug: BaseException) -> str:
 
     return (f"xltools 内部错误，不是文件的问题（{type(bug).__name__}: {bug}）：这是 xltools {__version__} 的缺陷。"
             f"{REPORT_TO}（加 --debug 可看到出错位置）")
-
-
-def _run_chunk(fn: Callable[[str], T], paths: Sequence[str]) -> list[tuple[bool, T | str]]:
-    return [_outcome(fn, path) for path in paths]
 
 
 def _timed_out(seconds: float) -> str:
@@ -76,12 +66,11 @@ def map_files(fn: Callable[[str], T], paths: Sequence[str], failed: Callable[[st
     return _Batch(fn, failed, workers, progress).run(paths)
 
 
-Outcomes = list[tuple[bool, Any]]
 BREAKS = 2  # a file whose task broke the pool this many times running alone is that file's fault
 
 
 class _Batch:
-    """One ``map_files`` run: chunks in flight in a bounded window, results collected in order."""
+    """One ``map_files`` run: tasks in flight in a bounded window, results collected in order."""
 
     def __init__(self, fn: Callable[[str], Any], failed: Callable[[str, str], Any], workers: int,
                  progress: Callable[[int], None] | None):
@@ -90,20 +79,23 @@ class _Batch:
         self.fn, self.failed, self.workers, self.progress = fn, failed, workers, progress
         self.seconds = limits().seconds
         self.pool = ProcessPool(max_workers=workers)
-        self.pending: collections.deque[tuple[Sequence[str], Any]] = collections.deque()
+        self.pending: collections.deque[tuple[str, Any]] = collections.deque()
         self.results: list[Any] = []
 
     def run(self, paths: Sequence[str]) -> list[Any]:
-        size = chunk_size(len(paths), self.workers)
-        todo = iter([paths[i:i + size] for i in range(0, len(paths), size)])
+        todo = iter(paths)
         try:
-            for chunk in itertools.islice(todo, self.workers * WINDOW):
-                self.pending.append((chunk, self.submit(chunk)))
+            for path in itertools.islice(todo, self.workers * WINDOW):
+                self.pending.append((path, self.submit(path)))
             while self.pending:
-                chunk, future = self.pending.popleft()
-                if not self.settle(chunk, future):  # the pool broke down: nothing of this chunk was collected
-                    self.restart()
-                    self.rerun(chunk)
+                path, future = self.pending.popleft()
+                for _ in range(BREAKS):
+                    if self.settle(path, future):
+                        break
+                    self.restart()  # the pool broke down: a new one, and this file again on it
+                    future = self.submit(path)
+                else:
+                    self.collect(path, (False, _died("?")))
                 nxt = next(todo, None)
                 if nxt is not None:
                     self.pending.append((nxt, self.submit(nxt)))
@@ -115,55 +107,38 @@ class _Batch:
         self.pool.join()
         return self.results
 
-    def submit(self, chunk: Sequence[str]) -> Any:
-        return self.pool.schedule(_run_chunk, args=(self.fn, chunk), timeout=self.seconds)
+    def submit(self, path: str) -> Any:
+        return self.pool.schedule(_outcome, args=(self.fn, path), timeout=self.seconds)
 
     def restart(self) -> None:
-        """A new pool, and every chunk still out submitted to it again (the broken pool aborted them all)."""
+        """A new pool, and every task still out submitted to it again (the broken pool aborted them all)."""
         from pebble import ProcessPool
 
         self.pool.stop()  # type: ignore[no-untyped-call]
         self.pool.join()
         self.pool = ProcessPool(max_workers=self.workers)
-        self.pending = collections.deque((chunk, self.submit(chunk)) for chunk, _ in self.pending)
+        self.pending = collections.deque((path, self.submit(path)) for path, _ in self.pending)
 
-    def settle(self, chunk: Sequence[str], future: Any) -> bool:
-        """Collect a chunk's results (a chunk that ran out of time or lost its worker: each file again on its own).
-        False when the pool itself broke down (pebble gives up on every task when a worker dies before its task is
-        marked as taken): nothing was collected."""
+    def settle(self, path: str, future: Any) -> bool:
+        """Collect a file's result (a time-out or a dead worker: its reason). False when the pool itself broke
+        down (pebble gives up on every task when a worker dies before its task is marked as taken)."""
         from concurrent.futures.process import BrokenProcessPool
 
         from pebble import ProcessExpired
 
-        outcomes: Outcomes
         try:
-            outcomes = future.result()
+            outcome = future.result()
         except BrokenProcessPool:
             return False
         except TimeoutError:
-            if len(chunk) > 1:  # which file? each again on its own
-                self.rerun(chunk)
-                return True
-            outcomes = [(False, _timed_out(self.seconds))]
+            outcome = (False, _timed_out(self.seconds))
         except ProcessExpired as exc:
-            if len(chunk) > 1:
-                self.rerun(chunk)
-                return True
-            outcomes = [(False, _died(exc.exitcode))]
-        for path, (ok, value) in zip(chunk, outcomes, strict=True):
-            self.results.append(value if ok else self.failed(path, value))
-        if self.progress:
-            self.progress(len(chunk))
+            outcome = (False, _died(exc.exitcode))
+        self.collect(path, outcome)
         return True
 
-    def rerun(self, chunk: Sequence[str]) -> None:
-        """Each file of a chunk as a task of its own, with the full time limit."""
-        for path in chunk:
-            for _ in range(BREAKS):
-                if self.settle([path], self.submit([path])):
-                    break
-                self.restart()
-            else:
-                self.results.append(self.failed(path, _died("?")))
-                if self.progress:
-                    self.progress(1)
+    def collect(self, path: str, outcome: tuple[bool, Any]) -> None:
+        ok, value = outcome
+        self.results.append(value if ok else self.failed(path, value))
+        if self.progress:
+            self.progress(1)
