@@ -1,8 +1,8 @@
 """How long `import` takes to read a published report, against reading the file itself (issue 14: at most 3x),
 in-process, start-up not counted, interleaved rounds, minimum and median; written to benchmarks/RESULTS.md.
 
-- the floor for a text file: reading its bytes and decoding them; for a web page: that and parsing it with lxml
-  (what any reader of a page does first);
+- the floor for a text file: reading its bytes and decoding them; for a web page: that and running the standard
+  library's HTML parser over it (the parser `import` reads pages with; what any reader of a page does first);
 - `import`: ``read_report`` (the file to the report document and its notes; writing the workbook is the row
   "new / import writing the workbook" of benchmarks/write_speed.py).
 
@@ -59,11 +59,15 @@ def inputs(tmp: Path) -> dict[str, Path]:
 
 
 def floor(path: Path) -> Callable[[], object]:
-    import lxml.html
+    from html.parser import HTMLParser
 
-    if path.suffix == ".html":
-        return lambda: lxml.html.fromstring(path.read_bytes().decode("utf-8", "replace"))
-    return lambda: path.read_bytes().decode("utf-8", "replace")
+    def page() -> object:
+        parser = HTMLParser()
+        parser.feed(path.read_bytes().decode("utf-8", "replace"))
+        parser.close()
+        return parser
+
+    return page if path.suffix == ".html" else lambda: path.read_bytes().decode("utf-8", "replace")
 
 
 PROCESS_FLOOR = """
@@ -126,7 +130,7 @@ def main() -> None:
             rows.append(f"| {name} | {path.stat().st_size / 1024:.0f} KB | {min(times['floor']) * 1000:.2f} / "
                         f"{f * 1000:.2f} ms | {min(times['import']) * 1000:.2f} / {i * 1000:.2f} ms | "
                         f"**{i / f:.1f}×** |")
-    body = (f"\nMachine: {machine(('lxml', 'pdfplumber'))}. {time.strftime('%Y-%m-%d')}, {args.rounds} interleaved "
+    body = (f"\nMachine: {machine(('pdfplumber',))}. {time.strftime('%Y-%m-%d')}, {args.rounds} interleaved "
             "rounds, in-process.\n\n" + "\n".join(rows) + f"\n\nLargest ratio in-process: **{max(ratios):.1f}×**.\n\n"
             f"Whole processes, {args.runs} interleaved runs, wall time:\n\n"
             "| input | floor | `xltools import FILE -o out.xlsx` | ratio |\n|---|---|---|---|\n"
