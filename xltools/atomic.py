@@ -20,7 +20,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import NamedTuple
 
-
 from xltools.errors import XltoolsError
 
 LOCK_WAIT_SECONDS = 10.0  # how long an in-place edit waits for another one of the same file before it refuses
