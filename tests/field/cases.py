@@ -115,7 +115,9 @@ def roster_runs(case: inputs.InputCase, good_dir: Path) -> list[Run]:
     return [Run(f"{case.id}::consolidate-roster", make=case.make,
                 args=lambda i, o: ["consolidate", good_dir, "-o", o / "city.xlsx", "--unit", CONSOLIDATING_UNIT,
                                    "--year", "2021", "--roster", i, "--jobs", "1"],
-                expected=case.rc, outputs=lambda o: [o / "city.xlsx", o / "city-汇总情况.html"], env=case.env)]
+                expected=case.rc, outputs=lambda o: [o / "city.xlsx", o / "city-汇总情况.html",
+                                                     *sorted(o.glob("city-汇总情况-第*页.html"))],  # a long roster
+                env=case.env)]
 
 
 def plan(secret: Path, good_dir: Path) -> list[Run]:

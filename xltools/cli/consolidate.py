@@ -22,7 +22,8 @@ from xltools.cli.app import _progress, cli
 @click.option("--include-invalid", is_flag=True, help="有错误的单位也计入（会标出）/ include units with errors")
 @click.option("--jobs", type=click.IntRange(min=1), help="并行进程数（默认：CPU 核数）/ parallel processes")
 @click.option("--annotate-dir", type=click.Path(file_okay=False),
-              help="为每个单位写一份带“校验结果”表的工作簿，用于退回修改 / annotated copies to send back")
+              help="为每个有错误、需要修改的单位写一份带“校验结果”表的工作簿，用于退回修改 / "
+                   "annotated copies of the units with errors, to send back")
 @click.option("--overwrite", is_flag=True, help="覆盖已有文件 / replace existing outputs")
 def consolidate(inputs: tuple[str, ...], output: str, unit: str, year: int, roster: str | None,
                 include_invalid: bool, jobs: int | None, annotate_dir: str | None, overwrite: bool) -> None:
@@ -42,10 +43,12 @@ def consolidate(inputs: tuple[str, ...], output: str, unit: str, year: int, rost
     """
     from xltools.consolidate.collect import expand_workbooks
     from xltools.consolidate.consolidation import consolidate as run_consolidate
-    from xltools.consolidate.consolidation import overview_path, this_run_files
+    from xltools.consolidate.consolidation import overview_pages, overview_path, this_run_files
     from xltools.consolidate.decide import STATUS_ZH, describe
 
-    bar = _progress(len(expand_workbooks(inputs, this_run_files(Path(output), roster, True))), "读取")
+    # the files are listed again by the consolidation: only for a bar on a terminal (100,000 files take seconds)
+    files = expand_workbooks(inputs, this_run_files(Path(output), roster, True)) if sys.stderr.isatty() else []
+    bar = _progress(len(files), "读取")
     options: dict[str, Any] = {"unit": unit, "year": year, "roster": roster, "jobs": jobs, "overwrite": overwrite,
                                "include_invalid": include_invalid, "annotate_dir": annotate_dir}
     with bar or contextlib.nullcontext():
@@ -58,10 +61,16 @@ def consolidate(inputs: tuple[str, ...], output: str, unit: str, year: int, rost
         click.echo(f"  未生成退回文件 {file}\n        {reason}")
     counts = "，".join(f"{STATUS_ZH[s]} {result.count(s)}" for s in STATUS_ZH if result.count(s))
     click.echo(f"汇总：{counts}")
-    click.echo(f"已生成 {result.output}（汇总明细、报送情况、汇总构成工作表）和 {overview_path(result.output)}")
+    pages = overview_pages(result.output, len(result.entries))
+    more = f"（单位较多，分 {len(pages)} 页，各页互相链接）" if len(pages) > 1 else ""
+    click.echo(f"已生成 {result.output}（汇总明细、报送情况、汇总构成工作表）和 {overview_path(result.output)}{more}")
     if annotate_dir is not None:
-        click.echo(f"已在 {annotate_dir} 生成 {len(result.copies)} 份退回修改的工作簿（退回或有错误的单位）"
-                   + (f"，{len(result.copy_failures)} 份无法生成（见上）" if result.copy_failures else ""))
+        which = "只为有错误、需要修改的单位（退回的，或按 --include-invalid 计入的）生成，校验通过或只有警告的单位没有"
+        failed = f"；{len(result.copy_failures)} 份无法生成（见上）" if result.copy_failures else ""
+        if result.copies:
+            click.echo(f"已在 {annotate_dir} 生成 {len(result.copies)} 份退回修改的工作簿：{which}{failed}")
+        else:
+            click.echo(f"没有生成退回修改的工作簿：{which}{failed}")
     from xltools.format.spec import load_spec
 
     spec = load_spec(result.document.format_id)

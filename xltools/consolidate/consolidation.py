@@ -11,19 +11,22 @@ without errors), anything else is listed with its reason.
 from __future__ import annotations
 
 import contextlib
+import glob
 import math
 import os
+import tempfile
 from collections.abc import Iterable, Sequence
+from fractions import Fraction
 from pathlib import Path
 from typing import NamedTuple
 
-from xltools.atomic import OutputExists, atomic_output
-from xltools.checking.check import CheckReport, bug_reason, check_file
-from xltools.consolidate.collect import Progress, UnitResult, expand_workbooks, read_units
+from xltools.atomic import OutputExists, atomic_output, temp_folder
+from xltools.checking.check import CheckReport, check_file
+from xltools.consolidate.collect import PackedNumbers, Progress, UnitResult, expand_workbooks, read_units
 from xltools.consolidate.decide import Entry, decide
 from xltools.consolidate.formats import target_format, values_in
 from xltools.consolidate.roster import read_roster
-from xltools.errors import XltoolsError, debugging
+from xltools.errors import XltoolsError
 from xltools.format.findings import Number
 from xltools.format.spec import FormatSpec
 from xltools.reading.document import ReportDocument
@@ -67,27 +70,43 @@ def _total(value: float) -> Number | None:
     return None if not math.isfinite(value) or abs(value) > 1e300 else value
 
 
-def sum_values(units: Sequence[UnitResult], spec: FormatSpec) -> dict[str, Number | None]:
+_SMALL = 1 << 62  # a count added as it is (larger ones go through _finite: beyond a float, they are not added)
+_SCALE = 1074  # every finite float is a whole multiple of 2**-1074: scaled by 2**1074 it is a (large) integer
+
+
+def _exact(value: float) -> int:
+    """``value`` * 2**1074, exactly: amounts are added as integers, so that the sum is exact whatever the order and
+    nothing but one integer per cell is held (not a list of every unit's amount)."""
+    numerator, denominator = value.as_integer_ratio()  # the denominator is a power of 2
+    return numerator << (_SCALE - denominator.bit_length() + 1)
+
+
+def sum_values(units: Iterable[UnitResult], spec: FormatSpec) -> dict[str, Number | None]:
     """Cell-by-cell sums by cell id (blank cells count 0); the fee in 万元 is summed exactly and kept to 6
     decimals. Only finite numbers are added (the reader reports anything else as invalid); a total beyond what a
-    workbook can hold is left blank. Raises FormatMismatch for units of a format ``spec`` cannot read."""
+    workbook can hold is left blank. Raises FormatMismatch for units of a format ``spec`` cannot read. Memory does
+    not grow with the number of units."""
     cells = spec.number_cells
-    counts: list[int] = [0] * len(cells)
-    amounts: dict[int, list[float]] = {i: [] for i, c in enumerate(cells) if c.type == "amount"}
+    amount = [c.type == "amount" for c in cells]
+    counts: list[int] = [0] * len(cells)  # counts, and amounts * 2**1074
     for u in units:
-        for i, raw in enumerate(values_in(u, spec)):
+        numbers = values_in(u, spec)
+        for i, raw in enumerate(numbers.unpack() if isinstance(numbers, PackedNumbers) else numbers):
+            if type(raw) is int and -_SMALL < raw < _SMALL and not amount[i]:  # the usual cell: a count
+                counts[i] += raw
+                continue
             value = _finite(raw)
             if value is None:
                 continue
-            if i in amounts:
-                amounts[i].append(float(value))
+            if amount[i]:
+                counts[i] += _exact(float(value))
             else:
                 counts[i] += int(value)
     out: dict[str, Number | None] = {}
     for i, cell in enumerate(cells):
-        if i in amounts:
+        if amount[i]:
             try:
-                total = round(math.fsum(amounts[i]), 6)
+                total = round(float(Fraction(counts[i], 1 << _SCALE)), 6)
             except OverflowError:
                 out[cell.id] = None
                 continue
@@ -133,8 +152,8 @@ def consolidate(inputs: Sequence[str], output: str | Path, *, unit: str, year: i
     beside their targets and renamed into place only when all of them are written (a unit whose copy cannot be
     written is listed in ``copy_failures``; the rest is written). Every target is checked before anything is read.
     """
-    from xltools.consolidate.overview import overview_html
-    from xltools.consolidate.returned import copy_targets, needs_copy, write_copy
+    from xltools.consolidate.overview import write_overview_pages
+    from xltools.consolidate.returned import copy_targets, needs_copy
     from xltools.consolidate.sheets import data_sheets
     from xltools.workbook.writer import write_workbook
 
@@ -148,53 +167,80 @@ def consolidate(inputs: Sequence[str], output: str | Path, *, unit: str, year: i
                                f"nothing to consolidate: no file in {' '.join(inputs)} (nothing was written)")
     books = [p for p in paths if p.lower().endswith((".xlsx", ".xlsm"))]  # only a workbook can be marked
     copies_at = copy_targets(books, annotate_dir) if annotate_dir is not None else {}
-    targets = [output, *([overview_path(output)] if overview else []), *copies_at.values()]
-    check_outputs(targets, [*paths, *([str(roster)] if roster is not None else [])], overwrite)
     entries_roster = read_roster(roster) if roster is not None else None
-    results = read_units(paths, jobs, progress)
-    entries = decide(results, year, include_invalid, entries_roster, annotate=annotate_dir is not None)
-    included = [e.result for e in entries if e.included and e.result is not None]
-    if not included:  # nothing to sum: nothing is written (an all-zero city workbook would mislead)
-        raise ConsolidateError(nothing_counted(entries), "no unit can be counted; nothing was written")
-    spec = target_format(included)  # before anything is written: mixed format versions are refused
-    doc = ReportDocument(spec.id, unit, year, {"level": spec.summary_level}, sum_values(included, spec), {})
-    copies: list[Path] = []
-    failures: list[tuple[str, str]] = []
+    pages = overview_pages(output, len(paths) + len(entries_roster or ())) if overview else []
+    targets = [output, *pages, *copies_at.values()]
+    check_outputs(targets, [*paths, *([str(roster)] if roster is not None else [])], overwrite)
     with contextlib.ExitStack() as staged:  # renamed into place (copies, page, workbook) only if all succeed
+        staging = None
+        if annotate_dir is not None:  # the workers write the copies of units with errors here
+            if not Path(annotate_dir).exists():  # removed at the end when no copy went into it
+                staged.callback(_remove_if_empty, Path(annotate_dir))
+            staging = staged.enter_context(temp_folder(Path(annotate_dir) / "x"))
+        results = read_units(paths, jobs, progress, staging)
+        entries = decide(results, year, include_invalid, entries_roster, annotate=annotate_dir is not None)
+        del results
+        included = [e.result for e in entries if e.included and e.result is not None]
+        if not included:  # nothing to sum: nothing is written (an all-zero city workbook would mislead)
+            raise ConsolidateError(nothing_counted(entries), "no unit can be counted; nothing was written")
+        spec = target_format(included)  # before anything is written: mixed format versions are refused
+        doc = ReportDocument(spec.id, unit, year, {"level": spec.summary_level}, sum_values(included, spec), {})
+        copies: list[Path] = []
+        failures: list[tuple[str, str]] = []
         for i, e in enumerate(entries):  # first the copies: the 退回 lines name them
             u = e.result
             if u is None or u.file not in copies_at or not needs_copy(e.status, u):
                 continue
+            if u.copy_failure or not u.copy:
+                failures.append((u.file, u.copy_failure or "无法生成退回文件：读取时没有生成"))
+                continue
             try:
                 with contextlib.ExitStack() as one:
-                    write_copy(u, one.enter_context(atomic_output(copies_at[u.file], overwrite)))
+                    os.replace(u.copy, one.enter_context(atomic_output(copies_at[u.file], overwrite)))
                     staged.enter_context(one.pop_all())
-                copies.append(copies_at[u.file])
-                note = f"已生成带校验结果的工作簿，可发回该单位：{copies_at[u.file]}"
-                entries[i] = e._replace(reason=f"{e.reason}（{note}）" if e.reason else note)
             except (XltoolsError, OSError) as exc:
                 failures.append((u.file, f"无法生成退回文件：{getattr(exc, 'strerror', None) or exc}"))
-            except Exception as exc:  # openpyxl fails in many ways on a workbook the reader could read
-                if debugging():
-                    raise
-                failures.append((u.file, f"无法生成退回文件：{bug_reason(exc)}"))
+                continue
+            copies.append(copies_at[u.file])
+            note = f"已生成带校验结果的工作簿，可发回该单位：{copies_at[u.file]}"
+            entries[i] = e._replace(reason=f"{e.reason}（{note}）" if e.reason else note)
+        properties = {PROP_CONSOLIDATED: str(len(included))}
         tmp = staged.enter_context(atomic_output(output, overwrite))
-        write_workbook(spec, tmp, doc, data_sheets(spec, entries), {PROP_CONSOLIDATED: str(len(included))})
-        report = check_file(tmp)._replace(file=str(output))
+        write_workbook(spec, tmp, doc, data_sheets(spec, entries), properties)
+        report = check_report(spec, doc, properties, output)
         if overview:
-            page = staged.enter_context(atomic_output(overview_path(output), overwrite))
-            html = overview_html([e.result for e in entries if e.result is not None],
-                                 title=f"{unit}{year}年政府信息公开工作年度报告 汇总情况", entries=entries, spec=spec)
-            with open(page, "w", encoding="utf-8", newline="\n") as fh:
-                fh.write(html)
+            pages = overview_pages(output, len(entries))  # the first of those checked: rows <= inputs + roster
+            page_files = [staged.enter_context(atomic_output(p, overwrite)) for p in pages]
+            write_overview_pages(page_files, [p.name for p in pages], entries, spec,
+                                 title=f"{unit}{year}年政府信息公开工作年度报告 汇总情况")
     return Consolidation(output, tuple(entries), doc, report, tuple(copies), tuple(failures))
+
+
+def check_report(spec: FormatSpec, doc: ReportDocument, properties: dict[str, str], output: Path) -> CheckReport:
+    """The check of the consolidated report, as ``check`` reports it for ``output``: done on the same report written
+    without the sheets of details (a workbook of a few KB, in a temporary folder), which the check never looks at
+    (汇总构成 only lists the units): reading back 100,000 rows of details would cost more memory than the whole
+    consolidation."""
+    from xltools.workbook.writer import write_workbook
+
+    with tempfile.TemporaryDirectory(prefix="xltools-check-") as folder:
+        book = os.path.join(folder, "report.xlsx")
+        write_workbook(spec, book, doc, (), properties)
+        return check_file(book)._replace(file=str(output))
+
+
+def _remove_if_empty(folder: Path) -> None:
+    """The --annotate-dir folder this run made, when no copy went into it."""
+    with contextlib.suppress(OSError):
+        folder.rmdir()
 
 
 def this_run_files(output: Path, roster: str | Path | None, overview: bool) -> list[Path]:
     """The files of this run a folder of inputs may hold that are not a unit's report: the roster and the overview
-    page of an earlier run (still refused without --overwrite). The output workbook is not among them: when it is
+    pages of an earlier run (still refused without --overwrite). The output workbook is not among them: when it is
     one of the inputs, ``check_outputs`` refuses it (it may be a unit's workbook)."""
-    return [*([overview_path(output)] if overview else []), *([Path(roster)] if roster is not None else [])]
+    pages = [overview_path(output), *output.parent.glob(glob.escape(output.stem) + "-汇总情况-第*页.html")]
+    return [*(pages if overview else []), *([Path(roster)] if roster is not None else [])]
 
 
 def nothing_counted(entries: Sequence[Entry]) -> str:
@@ -212,3 +258,13 @@ def nothing_counted(entries: Sequence[Entry]) -> str:
 
 def overview_path(output: Path) -> Path:
     return output.with_name(output.stem + "-汇总情况.html")
+
+
+def overview_pages(output: Path, rows: int) -> list[Path]:
+    """The overview page and, for a round of more than PAGE_ROWS rows (inputs and roster units), the pages the list
+    of units continues on (``全市-汇总情况-第2页.html``…): a browser shows a page of 2,000 units at once, not one of
+    100,000."""
+    from xltools.consolidate.overview import page_count
+
+    return [overview_path(output), *(output.with_name(f"{output.stem}-汇总情况-第{n}页.html")
+                                     for n in range(2, page_count(rows) + 1))]

@@ -109,6 +109,8 @@ def _unit_keys(r: UnitResult) -> set[tuple[str, str]]:
 def _other_versions(results: Sequence[UnitResult]) -> dict[str, Entry]:
     """Report files (Word, PDF, …) of a unit that also sent a readable workbook (same unit name or code, or the same
     name in the file names): the workbook counts, the report is listed as its other version."""
+    if not any(r.imported or report_kind(r.file) for r in results):  # the usual round: workbooks only
+        return {}
     books: dict[tuple[str, str], UnitResult] = {}
     for r in results:
         if r.readable and not r.imported and report_kind(r.file) is None:
@@ -174,6 +176,8 @@ def decide(results: Sequence[UnitResult], year: int, include_invalid: bool = Fal
             entries.extend(Entry("duplicate", r, f"同一单位有 {len(group)} 份不同的报告（{files}），请确认后只保留一份")
                            for r in group)
     summaries = [r for r in kept if r.is_summary]
+    within = _contained(summaries)  # a county's consolidation beside the city's that holds it: the county is out
+    summaries = [sm for sm in summaries if id(sm) not in within]
     by_leaf: dict[tuple[str, str], list[UnitResult]] = {}
     for sm in summaries:
         for name, code in sm.constituents:
@@ -182,6 +186,11 @@ def decide(results: Sequence[UnitResult], year: int, include_invalid: bool = Fal
                 by_leaf.setdefault(("code", code_key(code)), []).append(sm)
     counted: list[UnitResult] = []
     for r in kept:
+        holder = within.get(id(r))
+        if holder is not None:
+            entries.append(Entry("double_counted", r, f"其中的单位都已包含在“{holder.unit}”的汇总（{holder.file}）中，"
+                                 "不再单独计入"))
+            continue
         keys = [("name", unit_key(r.unit)), ("code", code_key(r.code))] if r.unit else [("code", code_key(r.code))]
         inside = [sm for k in keys if k[1] for sm in by_leaf.get(k, []) if sm is not r]
         shared = [sm for name, code in r.constituents
@@ -206,6 +215,36 @@ def decide(results: Sequence[UnitResult], year: int, include_invalid: bool = Fal
     order = {r.file: i for i, r in enumerate(results)}
     entries.sort(key=lambda e: order.get(e.result.file, len(order)) if e.result else len(order))
     return entries
+
+
+def _leaf_keys(sm: UnitResult) -> set[tuple[str, str]]:
+    return {k for name, code in sm.constituents for k in (("name", unit_key(name)), ("code", code_key(code))) if k[1]}
+
+
+def _contained(summaries: Sequence[UnitResult]) -> dict[int, UnitResult]:
+    """Consolidations all of whose units another, larger consolidation holds too (a county's beside the city's
+    that counted it; level-by-level rounds send both up now and then), by ``id``: the one that holds them. Two
+    consolidations of the same units, or sharing only some, are not in here (which one is right is not known)."""
+    if len(summaries) < 2:
+        return {}
+    keys = {id(sm): _leaf_keys(sm) for sm in summaries}
+    by_key: dict[tuple[str, str], list[UnitResult]] = {}
+    for sm in summaries:
+        for k in keys[id(sm)]:
+            by_key.setdefault(k, []).append(sm)
+    out: dict[int, UnitResult] = {}
+    for sm in summaries:
+        mine = keys[id(sm)]
+        for name, code in sm.constituents[:1]:  # a holder holds the first unit too
+            first = [k for k in (("name", unit_key(name)), ("code", code_key(code))) if k[1]]
+            candidates = {id(o): o for k in first for o in by_key.get(k, []) if o is not sm}
+            for other in candidates.values():
+                theirs = keys[id(other)]
+                if all(any(k in theirs for k in (("name", unit_key(n)), ("code", code_key(c))) if k[1])
+                       for n, c in sm.constituents) and not mine >= theirs:
+                    out[id(sm)] = other
+                    break
+    return out
 
 
 def _match_roster(counted: list[UnitResult], entries: list[Entry], roster: Sequence[RosterEntry]) -> list[UnitResult]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from xltools.consolidate.collect import UnitResult
+from xltools.consolidate.collect import UnitResult, number_index
 from xltools.errors import XltoolsError
 from xltools.format.findings import Number
 from xltools.format.spec import FormatSpec, default_format_id, load_spec
@@ -67,9 +67,11 @@ def values_in(unit: UnitResult, spec: FormatSpec) -> Sequence[Number | None]:
         raise FormatMismatch(f"{unit.file} 使用报告格式 {unit.format_id}，不能按 {spec.id} 汇总",
                              f"{unit.file} uses format {unit.format_id}, which cannot be added up as {spec.id}")
     explicit: dict[str, list[str]] = mapping.get("cells", {})
+    index, numbers = number_index(unit.format_id), unit.numbers()
     out: list[Number | None] = []
     for cell in spec.number_cells:
         sources = explicit.get(cell.id) or ([cell.id] if mapping.get("by_id") else [])
-        known = [v for s in sources if (v := unit.value(s)) is not None]
+        known = [v for s in sources if (i := index.get(s)) is not None and i < len(numbers)
+                 and (v := numbers[i]) is not None]
         out.append(sum(known) if known else None)
     return out

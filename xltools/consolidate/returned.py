@@ -1,7 +1,9 @@
 """The annotated copies a city office sends back to its units (``consolidate --annotate-dir``): one per unit that
 must fix its workbook (sent back, or counted with errors), each under a name of its own (two units' ``报告.xlsx``
-in different folders do not collide), written to a temporary file that the caller renames into place
-with the other outputs."""
+in different folders do not collide). The worker process that read and checked a workbook with errors writes its
+copy into a staging folder right away (``collect.read_unit``: one read per file, on all cores); the caller puts in
+place, with the other outputs, the copies of the units that are sent back, and drops the others with the staging
+folder."""
 
 from __future__ import annotations
 
@@ -9,10 +11,8 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from xltools.checking.check import CheckReport
 from xltools.consolidate.collect import UnitResult
-from xltools.workbook.actions import RESULTS_SHEET, annotate
-from xltools.workbook.openpyxl_port import OpenpyxlPort
+from xltools.workbook.actions import RESULTS_SHEET
 
 
 def copy_targets(paths: Sequence[str], folder: str | Path) -> dict[str, Path]:
@@ -51,14 +51,3 @@ def needs_copy(status: str, unit: UnitResult) -> bool:
     (--include-invalid); never a unit that passed, a duplicate, or a report imported from Word/PDF (there is no
     workbook of the unit's to mark)."""
     return status in SENT_BACK and unit.readable and not unit.imported and bool(unit.errors or unit.warnings)
-
-
-def write_copy(unit: UnitResult, tmp: str | Path) -> None:
-    """The unit's workbook with the 校验结果 sheet and the flagged cells, as the 标记问题 button leaves them,
-    written to ``tmp``. Raises XltoolsError or OSError when openpyxl cannot open or write it."""
-    src = Path(unit.file)
-    title = (f"{unit.unit or src.name}：{unit.errors} 个错误，{unit.warnings} 个警告"
-             + ("，请修改后重新报送" if unit.errors else ""))
-    port = OpenpyxlPort(src)
-    annotate(port, CheckReport(str(src), tuple(unit.findings)), title)
-    port.save(tmp, overwrite=True)

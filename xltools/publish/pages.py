@@ -7,6 +7,7 @@ character reaches a page.
 
 from __future__ import annotations
 
+import os
 from functools import cache
 from typing import Any
 
@@ -37,3 +38,20 @@ def _environment() -> jinja2.Environment:
 def render_page(template: str, **context: Any) -> str:
     """Render ``xltools/templates/<template>`` with ``context`` (plus ``version``)."""
     return _environment().get_template(template).render(version=__version__, **context)
+
+
+def stream_page(template: str, path: str | os.PathLike[str], **context: Any) -> None:
+    """Render ``xltools/templates/<template>`` into the file ``path`` (UTF-8) as it is made, a piece at a time:
+    a page of thousands of rows is never held in memory. ``context`` may hold generators, consumed once."""
+    pieces = _environment().get_template(template).generate(version=__version__, **context)
+    with open(path, "w", encoding="utf-8", newline="\n") as fh:
+        buffer: list[str] = []
+        size = 0
+        for piece in pieces:
+            buffer.append(piece)
+            size += len(piece)
+            if size > 1 << 16:  # a few large writes, not one per piece
+                fh.write("".join(buffer))
+                buffer.clear()
+                size = 0
+        fh.write("".join(buffer))
