@@ -42,6 +42,7 @@ class Consolidation(NamedTuple):
     report: CheckReport  # the check of the consolidated workbook
     copies: tuple[Path, ...] = ()  # --annotate-dir: the copies written
     copy_failures: tuple[tuple[str, str], ...] = ()  # --annotate-dir: (input file, why its copy was not written)
+    no_previous: tuple[str, ...] | None = None  # --previous: the inputs without a report of last year (None: not asked)
 
     def count(self, status: str) -> int:
         return sum(1 for e in self.entries if e.status == status)
@@ -124,7 +125,7 @@ def check_outputs(targets: Iterable[Path], inputs: Sequence[str], overwrite: boo
 def consolidate(inputs: Sequence[str], output: str | Path, *, unit: str, year: int,
                 roster: str | Path | None = None, include_invalid: bool = False, jobs: int | None = None,
                 overwrite: bool = False, progress: Progress | None = None, overview: bool = True,
-                annotate_dir: str | Path | None = None) -> Consolidation:
+                annotate_dir: str | Path | None = None, previous: str | Path | None = None) -> Consolidation:
     """Consolidate the workbooks found in ``inputs`` into ``output`` (.xlsx), in the format version of the units
     counted. Raises ConsolidateError, InputsError, FormatMismatch, RosterError, OutputExists or OSError when it
     cannot run; problems with single inputs are entries.
@@ -132,6 +133,8 @@ def consolidate(inputs: Sequence[str], output: str | Path, *, unit: str, year: i
     All or nothing: the city workbook, the overview page and the annotated copies are written to temporary files
     beside their targets and renamed into place only when all of them are written (a unit whose copy cannot be
     written is listed in ``copy_failures``; the rest is written). Every target is checked before anything is read.
+    ``previous``: a folder of last year's reports; each unit is compared with its own (matched by code, else name,
+    ``xltools.consolidate.previous``), the differences join its findings.
     """
     from xltools.consolidate.overview import overview_html
     from xltools.consolidate.returned import copy_targets, needs_copy, write_copy
@@ -151,7 +154,16 @@ def consolidate(inputs: Sequence[str], output: str | Path, *, unit: str, year: i
     targets = [output, *([overview_path(output)] if overview else []), *copies_at.values()]
     check_outputs(targets, [*paths, *([str(roster)] if roster is not None else [])], overwrite)
     entries_roster = read_roster(roster) if roster is not None else None
+    last_years = None
+    if previous is not None:
+        from xltools.consolidate.previous import compare_units, read_last_years
+
+        last_years = read_last_years(previous, jobs)
     results = read_units(paths, jobs, progress)
+    no_previous: tuple[str, ...] | None = None
+    if last_years is not None:
+        results, unmatched = compare_units(results, last_years)
+        no_previous = tuple(unmatched)
     entries = decide(results, year, include_invalid, entries_roster, annotate=annotate_dir is not None)
     included = [e.result for e in entries if e.included and e.result is not None]
     if not included:  # nothing to sum: nothing is written (an all-zero city workbook would mislead)
@@ -187,7 +199,7 @@ def consolidate(inputs: Sequence[str], output: str | Path, *, unit: str, year: i
                                  title=f"{unit}{year}年政府信息公开工作年度报告 汇总情况", entries=entries, spec=spec)
             with open(page, "w", encoding="utf-8", newline="\n") as fh:
                 fh.write(html)
-    return Consolidation(output, tuple(entries), doc, report, tuple(copies), tuple(failures))
+    return Consolidation(output, tuple(entries), doc, report, tuple(copies), tuple(failures), no_previous)
 
 
 def this_run_files(output: Path, roster: str | Path | None, overview: bool) -> list[Path]:
