@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 import click
@@ -12,8 +13,9 @@ import pytest
 from helpers import EXAMPLE_XLSX, REPO, run, xltools_command, xltools_env
 
 from xltools.cli import cli
+from xltools.cli.app import COMMANDS as WHERE
 
-COMMANDS = sorted(cli.commands)
+COMMANDS = cli.list_commands(click.Context(cli))
 
 
 @pytest.mark.parametrize("command", ["", *COMMANDS])
@@ -70,7 +72,30 @@ def test_quiet_leaves_results_and_errors_and_verbose_adds_the_time(tmp_path: Pat
 @pytest.mark.parametrize("command", ["", *COMMANDS])
 def test_every_option_is_explained_in_both_languages(command: str) -> None:
     ctx = cli.make_context("xltools", [], resilient_parsing=True)
-    target = cli if not command else cli.commands[command]
+    target = cli if not command else cli.get_command(ctx, command)
+    assert target is not None
     for param in target.get_params(ctx):
         if isinstance(param, click.Option) and not param.hidden:
             assert param.help and re.search("[\u4e00-\u9fff].*/ ?[A-Za-z-]", param.help), param.opts
+
+
+def test_commands_load_on_demand_from_the_module_that_defines_them() -> None:
+    """Issue 14: `xltools check` imports only its own command module; the map of where each command lives is
+    complete (every `@cli.command` of xltools/cli is in it) and right."""
+    defined = {}
+    for module in sorted((REPO / "xltools" / "cli").glob("*.py")):
+        for m in re.finditer(r'^@cli\.command\((?:"([\w-]+)")?\)$.*?^def (\w+)', module.read_text("utf-8"),
+                             re.S | re.M):
+            defined[m.group(1) or m.group(2).replace("_", "-")] = module.stem
+    assert defined == WHERE
+    ctx = click.Context(cli)
+    for name, module in WHERE.items():
+        command = cli.get_command(ctx, name)
+        assert command is not None and command.callback is not None
+        assert command.callback.__module__ in (f"xltools.cli.{module}",)
+    code = ("import sys; from xltools.cli import main; sys.argv=['xltools','check',sys.argv[1]]\n"
+            "try: main()\nexcept SystemExit: pass\n"
+            "print(sorted(m for m in sys.modules if m.startswith('xltools.cli.')))")
+    loaded = subprocess.run([sys.executable, "-c", code, str(EXAMPLE_XLSX)], capture_output=True, text=True,
+                            env=xltools_env(), check=False)
+    assert loaded.stdout.strip().splitlines()[-1] == "['xltools.cli.app', 'xltools.cli.check']", loaded.stderr

@@ -68,3 +68,31 @@ def test_pdf_lines_are_reflowed_into_paragraphs() -> None:
 def test_the_signature_date_is_only_taken_at_the_very_end() -> None:
     assert signature_date("……信息处理费0元。\n鹤岗市科学技术局\n2022 年 1 月 17 日\n")[0] == "2022-01-17"
     assert signature_date("统计期限自2024年1月1日至2024年12月31日。其他内容。")[0] is None
+
+
+def test_the_date_is_found_before_what_publishers_print_after_it() -> None:
+    trailers = str(load_spec().importing["signature_trailers"])
+    tail = "……本年度未收取信息处理费。\n某某县某某局\n2025年1月20日\n附件下载：\n抄送：县政务公开办\n（此件主动公开）\n"
+    date, at = signature_date(tail, trailers)
+    assert (date, tail[at:at + 10]) == ("2025-01-20", "2025年1月20日")
+    assert signature_date("某某县某某局 2025年1月20日印发", trailers)[0] == "2025-01-20"  # a crawler's one line
+    assert signature_date(tail)[0] is None  # without the spec's trailers: not at the very end
+
+
+def test_renumbered_and_appendix_headings_are_found_by_their_keywords() -> None:
+    spec = load_spec()
+    seven = ("一、总体情况 甲 二、主动公开政府信息情况 乙 三、收到和处理政府信息公开申请情况 丙 "
+             "四、政府信息公开行政复议、行政诉讼情况 丁 五、信息处理费收取情况 戊 六、存在的主要问题及改进情况 己 "
+             "七、其他需说明事项 庚")
+    found = find_headings(seven, spec.sections, spec.importing["section_orders"])
+    assert [seven[h.start:h.start + 2] for h in found.values()] == ["一、", "二、", "三、", "四、", "六、", "七、"]
+    appendix = ("一、总体情况 甲 二、存在的主要问题及改进情况 乙 三、其他需要报告的事项 丙 附件 "
+                "一、主动公开政府信息情况 丁 二、收到和处理政府信息公开申请情况 戊 "
+                "三、政府信息公开行政复议、行政诉讼情况 己")
+    found = find_headings(appendix, spec.sections, spec.importing["section_orders"])
+    assert [appendix[h.end + 1] for h in found.values()] == ["甲", "丁", "戊", "己", "乙", "丙"]
+
+
+def test_numbers_in_a_sentence_are_no_table_row() -> None:
+    assert [g.tokens for g in groups("共收到政府信息公开申请3条。\n一、本年新收 3 0 0 0 0 0 3")] == [
+        ["3", "0", "0", "0", "0", "0", "3"]]

@@ -81,6 +81,31 @@ def test_a_file_that_hangs_or_kills_its_worker_is_that_files_reason_and_the_rest
     assert out[4].startswith("failed:raise:xltools 内部错误") and "RuntimeError: boom" in out[4]
 
 
+def test_in_a_large_batch_a_file_that_hangs_or_crashes_is_only_its_own_reason_and_the_order_holds(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 14: 120 files through a window of tasks on 2 workers, bad files in the middle: each bad file gets
+    its reason, every other file its result, in the order given, and progress counts every file once."""
+    import faulthandler
+
+    monkeypatch.setenv("XLTOOLS_LIMITS", "seconds=1")
+    names = [f"f{i}" for i in range(120)]
+    names[37], names[38], names[90] = "slow", "crash", "raise"
+    seen: list[int] = []
+    enabled = faulthandler.is_enabled()
+    faulthandler.disable()
+    try:
+        out = map_files(_slow_or_crash, names, lambda path, reason: f"failed:{path}:{reason}", jobs=2,
+                        progress=seen.append)
+    finally:
+        if enabled:
+            faulthandler.enable()
+    assert len(out) == len(names) and sum(seen) == len(names)
+    assert [o for o in out if o.startswith("ok:")] == [f"ok:{n}" for n in names if n.startswith("f")]
+    assert out[37].startswith("failed:slow:读取超过 1 秒，已跳过")
+    assert out[38].startswith("failed:crash:读取时进程意外退出")
+    assert out[90].startswith("failed:raise:xltools 内部错误") and "RuntimeError: boom" in out[90]
+
+
 def test_check_dir_reads_in_workers_and_says_the_same_as_in_one_process(tmp_path: Path) -> None:
     department(tmp_path, "市教育局")
     department(tmp_path, "市民政局", error=True)

@@ -22,7 +22,8 @@ from helpers import EXAMPLE_XLSX, REPO
 DISTRIBUTION = "xltools-zfxxgk"
 PYPROJECT = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
 # Which extra brings each optional library (imported only by the feature that needs it).
-OPTIONAL = {"docx": "export", "lxml": "export", "pdfplumber": "import", "pdfminer": "import", "xlwings": "excel",
+OPTIONAL = {"docx": "export", "lxml": "export", "pdfplumber": "import", "pdfminer": "import", "pypdfium2": "import",
+            "xlwings": "excel",
             "django": "portal", "waitress": "portal", "whitenoise": "portal"}
 BUILD_TIME = {"pyopenvba": "test"}  # rebuilding the macro template (python -m xltools.workbook.macro)
 # What the plain install brings: every command but Word/PDF export, PDF import and the Excel buttons.

@@ -20,8 +20,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import NamedTuple
 
-import filelock
-
 from xltools.errors import XltoolsError
 
 LOCK_WAIT_SECONDS = 10.0  # how long an in-place edit waits for another one of the same file before it refuses
@@ -216,6 +214,8 @@ def lock_path(path: str | Path) -> Path:
 def edit_lock(path: str | Path) -> Iterator[None]:
     """Hold the lock for editing ``path`` in place; wait up to LOCK_WAIT_SECONDS for another edit, then raise
     FileBusy. The lock file is removed afterwards."""
+    import filelock  # (only in-place edits lock: every other command starts without it)
+
     lock = filelock.FileLock(lock_path(path), timeout=LOCK_WAIT_SECONDS)
     try:
         lock.acquire()

@@ -3,27 +3,27 @@ workbook: an unreadable file becomes a report with status "unreadable" and a one
 
 A batch (``check`` of many files, and everything built on it) reads each file in a worker process with a wall-time
 limit (``limits().seconds``): a file that takes too long, or makes its worker die, becomes that file's reason and
-the rest goes on (``map_files``; the only module importing pebble)."""
+the rest goes on (``map_files``, from ``checking.pool``)."""
 
 from __future__ import annotations
 
-import collections
 import datetime as dt
 import errno
 import functools
 import os
 import stat
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import NamedTuple, TypeVar
+from collections.abc import Callable, Iterable, Iterator
+from typing import NamedTuple
 
 from xltools.checking.causes import link_causes
 from xltools.checking.explanations import apply_explanations
+from xltools.checking.pool import bug_reason as bug_reason  # (re-exported: consolidate uses both)
+from xltools.checking.pool import map_files as map_files
 from xltools.checking.profiles import Profile, profile_for
 from xltools.checking.rules import run_rules
-from xltools.errors import REPORT_TO, XltoolsError, debugging
+from xltools.errors import XltoolsError, debugging
 from xltools.format.findings import SEVERITIES, Finding
 from xltools.format.spec import load_spec
-from xltools.limits import ENV, limits
 from xltools.reading.explanations import ExplanationRow
 from xltools.reading.rawbook import RawBook
 from xltools.reading.values import Values, parse_values
@@ -122,14 +122,6 @@ def read_and_check(path: str | os.PathLike[str], today: dt.date | None = None,
     return CheckReport(str(path), reason=bug_reason(bug)), None
 
 
-def bug_reason(bug: BaseException) -> str:
-    """A file's reason when a bug in xltools (not the file) stopped its check."""
-    from xltools import __version__
-
-    return (f"xltools 内部错误，不是文件的问题（{type(bug).__name__}: {bug}）：这是 xltools {__version__} 的缺陷。"
-            f"{REPORT_TO}（加 --debug 可看到出错位置）")
-
-
 def file_problem(path: str | os.PathLike[str]) -> str | None:
     """Why ``path`` is not a regular file that can be read (a missing file, a dangling link or a link loop, a
     folder, a pipe, socket or device), or None. Never opens the file: opening a pipe would wait forever."""
@@ -202,76 +194,28 @@ def expand_inputs(inputs: Iterable[str], suffixes: tuple[str, ...] | None = None
             yield item
 
 
-def check_listed(path: str, today: dt.date | None = None, profile: Profile | None = None) -> CheckReport:
+def check_listed(path: str, today: dt.date | None = None, profile: Profile | None = None,
+                 keep_values: bool = True) -> CheckReport:
     """``check`` of one file a user listed or a folder held: a Word/PDF report, a picture or an archive gets the
-    reason that says what it is and what to do (``not_a_workbook``); anything else is read and checked."""
+    reason that says what it is and what to do (``not_a_workbook``); anything else is read and checked.
+    ``keep_values`` false: the report without the values (findings only: less to hand back from a worker)."""
     reason = not_a_workbook(path) if file_problem(path) is None else None
-    return CheckReport(path, reason=reason) if reason is not None else check_file(path, today, profile)
+    if reason is not None:
+        return CheckReport(path, reason=reason)
+    report = check_file(path, today, profile)
+    return report if keep_values else report._replace(values=None)
 
 
 def check(paths: Iterable[str | os.PathLike[str]], today: dt.date | None = None, jobs: int | None = None,
-          progress: Callable[[int], None] | None = None, profile: Profile | None = None) -> list[CheckReport]:
+          progress: Callable[[int], None] | None = None, keep_values: bool = True,
+          profile: Profile | None = None) -> list[CheckReport]:
     """Check several files; each gets its own report, unreadable ones included (several files: each in a worker
-    process, within the time limit). ``profile``: a province profile for every file (default: each workbook's)."""
+    process, within the time limit). ``keep_values`` false: reports without their values (the findings are
+    all that is shown). ``profile``: a province profile for every file (default: each workbook's)."""
     files = list(expand_inputs(os.fspath(p) for p in paths))
-    return map_files(functools.partial(check_listed, today=today, profile=profile), files,
+    from xltools.reading import reader  # noqa: F401  (loaded once here, before worker processes fork)
+
+    load_spec()  # (likewise the default format)
+
+    return map_files(functools.partial(check_listed, today=today, profile=profile, keep_values=keep_values), files,
                      lambda path, reason: CheckReport(path, reason=reason), jobs, progress)
-
-
-T = TypeVar("T")
-
-
-def map_files(fn: Callable[[str], T], paths: Sequence[str], failed: Callable[[str, str], T],
-              jobs: int | None = None, progress: Callable[[int], None] | None = None) -> list[T]:
-    """``fn(path)`` for every path, in the order of ``paths``. One file runs in this process; several run in
-    worker processes (``jobs``, default: the CPU count), each within ``limits().seconds``: a file that takes longer,
-    kills its worker or raises becomes ``failed(path, reason)`` and the rest goes on. Workers are stopped whatever
-    happens (an error, Ctrl-C). ``fn`` must be picklable and should never raise."""
-    if len(paths) <= 1:
-        out = [fn(p) for p in paths]
-        if progress and out:
-            progress(len(out))
-        return out
-    from pebble import ProcessExpired, ProcessFuture, ProcessPool
-
-    seconds = limits().seconds
-    workers = max(1, min(jobs or os.cpu_count() or 1, len(paths)))
-    results: list[T] = []
-    pool = ProcessPool(max_workers=workers)
-    try:
-        todo = iter(paths)
-        pending: collections.deque[tuple[str, ProcessFuture[T]]] = collections.deque()
-
-        def schedule() -> None:
-            path = next(todo, None)
-            if path is not None:
-                pending.append((path, pool.schedule(fn, args=(path,), timeout=seconds)))
-
-        for _ in range(workers * 4):  # a bounded window: memory does not grow with the batch
-            schedule()
-        while pending:
-            path, future = pending.popleft()
-            try:
-                results.append(future.result())
-            except TimeoutError:
-                results.append(failed(path, f"读取超过 {seconds:g} 秒，已跳过：文件可能已损坏或过于复杂，"
-                                            f"请用 Excel/WPS 打开后另存，再试一次（上限可由 {ENV}=seconds=… 调整）"))
-            except ProcessExpired as exc:
-                results.append(failed(path, f"读取时进程意外退出（退出码 {exc.exitcode}），已跳过：文件可能已损坏，"
-                                            "请用 Excel/WPS 打开后另存，再试一次"))
-            except XltoolsError as exc:
-                results.append(failed(path, str(exc)))
-            except Exception as exc:
-                if debugging():
-                    raise
-                results.append(failed(path, bug_reason(exc)))
-            schedule()
-            if progress:
-                progress(1)
-    except BaseException:
-        pool.stop()  # type: ignore[no-untyped-call]
-        pool.join()
-        raise
-    pool.close()  # type: ignore[no-untyped-call]
-    pool.join()
-    return results

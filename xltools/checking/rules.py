@@ -113,7 +113,7 @@ def text_contains(ctx: Context, *, cell: TextCellId, any: list[str]) -> Iterator
 @kind
 def text_max_length(ctx: Context, *, cell: TextCellId, max: int) -> Iterator[Finding]:
     ref, text = ctx.text(cell)
-    length = sum(1 for ch in text if not ch.isspace())
+    length = len("".join(text.split()))  # the characters that are not white space (str.isspace)
     if length > max:
         yield ctx.finding.make((ref,), expected=max, actual=length, difference=length - max)
 

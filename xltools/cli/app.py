@@ -83,10 +83,30 @@ class XltoolsCommand(_BilingualHelp):
     """Every xltools command."""
 
 
+# Where each command is defined: a module is imported only when its command runs (or help lists them all), so
+# `xltools check` does not pay for the portal, the exporters or the importers at start-up.
+COMMANDS = {
+    "check": "check", "clear-flags": "workbook", "consolidate": "consolidate", "docs": "docs_cmd", "dump": "dump",
+    "export": "export", "fill": "workbook", "import": "import_cmd", "new": "new", "rules": "rules",
+    "serve": "serve",
+}
+
+
 class XltoolsGroup(_BilingualHelp, click.Group):
-    """The command group whose ``invoke`` maps every error of every command (see the module docstring)."""
+    """The command group whose ``invoke`` maps every error of every command (see the module docstring); its
+    commands are loaded on demand (``COMMANDS``)."""
 
     command_class = XltoolsCommand
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(COMMANDS) | set(self.commands))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            import importlib
+
+            importlib.import_module(f"xltools.cli.{COMMANDS[cmd_name]}")  # registers it (@cli.command)
+        return super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx: click.Context) -> Any:
         started = time.monotonic()

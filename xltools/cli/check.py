@@ -72,7 +72,7 @@ def check(files: tuple[str, ...], fmt: str, lang: str, strict: bool, report_path
             _fail(f"--report 的文件必须以 .html 结尾：{report_path}", f"--report must end in .html: {report_path}")
         reports = _check_with_overview(files, report_path, jobs, overwrite, profile, last)
     else:
-        reports = _check_all(list(files), jobs, profile, last)
+        reports = _check_all(list(files), jobs, profile, last, keep_values=False)  # only the findings are shown
     if not reports:
         _fail("没有找到要校验的文件（文件夹是空的）：" + " ".join(files), "no file found in " + " ".join(files))
     if fmt == "json":
@@ -101,19 +101,21 @@ def _last_year(path: str, jobs: int | None) -> LastYear | LastYears:
 
 
 def _check_all(files: list[str], jobs: int | None, profile: Profile | None = None,
-               last: LastYear | LastYears | None = None) -> list[CheckReport]:
+               last: LastYear | LastYears | None = None, keep_values: bool = True) -> list[CheckReport]:
     """Every file checked (each in a worker process within the time limit when there are several); ``last``:
-    each compared with last year's report (``--previous``)."""
+    each compared with last year's report (``--previous``); without ``keep_values`` the reports hold their
+    findings only (but for the comparison with last year, which needs them)."""
     from xltools.checking.check import check as run_check
     from xltools.checking.check import expand_inputs
 
     paths = list(expand_inputs(files))
     bar = _progress(len(paths), "校验")
     if bar is None:
-        reports = run_check(paths, jobs=jobs, profile=profile)
+        reports = run_check(paths, jobs=jobs, profile=profile, keep_values=keep_values or last is not None)
     else:
         with bar:
-            reports = run_check(paths, jobs=jobs, progress=bar.update, profile=profile)
+            reports = run_check(paths, jobs=jobs, progress=bar.update, profile=profile,
+                                keep_values=keep_values or last is not None)
     if last is None:
         return reports
     from xltools.consolidate.previous import compare_report  # only with --previous: a plain check stays light

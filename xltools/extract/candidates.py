@@ -50,10 +50,10 @@ def split_at_label(body: str, label: str) -> list[tuple[str, str]]:
     if len(starts) < 2:
         return [("", body)]
     bounds = [0, *starts[1:], len(body)]
-    return [(_caption(body[:starts[i]]), body[bounds[i]:bounds[i + 1]]) for i in range(len(starts))]
+    return [(caption_before(body[:starts[i]]), body[bounds[i]:bounds[i + 1]]) for i in range(len(starts))]
 
 
-def _caption(before: str) -> str:
+def caption_before(before: str) -> str:
     """The text just before a table since the previous table's last row: its caption ("2020年度情况如下")."""
     lines: list[str] = []
     for line in reversed(before.rstrip().split("\n")[-3 * CONTEXT_LINES:]):

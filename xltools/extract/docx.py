@@ -13,6 +13,7 @@ from pathlib import Path
 from xml.etree.ElementTree import Element
 
 from xltools import safexml
+from xltools.extract.cells import TABLE_MARK, Slot, Table, clean
 from xltools.extract.lines import Source, SourceError, TableBudget, row_line
 from xltools.extract.tables import PICTURE
 from xltools.limits import ENV, LimitError, limits
@@ -122,12 +123,15 @@ def docx_source(path: Path) -> Source:
                           f"the Word document nests tables more than {MAX_TABLE_DEPTH} deep: refused")
     body = root.find(W + "body")
     lines: list[str] = []
+    tables: list[Table] = []
     budget = TableBudget(str(path.name))
     span_limit = limits().table_span
     for block in (body if body is not None else []):
         if block.tag == W + "p":
             lines.append(_text(block))
         elif block.tag == W + "tbl":
+            lines.append(TABLE_MARK)
+            tables.append(_cells(block, span_limit))
             for tr in block.iter(W + "tr"):
                 row: list[str] = []
                 width = 0
@@ -142,7 +146,31 @@ def docx_source(path: Path) -> Source:
                 budget.spend(width)
                 lines.append(row_line(row))
     draft = _draft_mark(path)
-    return Source("\n".join([draft, *lines] if draft else lines), hard_wrapped=False)
+    return Source("\n".join([draft, *lines] if draft else lines), hard_wrapped=False, tables=tuple(tables))
+
+
+def _cells(tbl: Element, span_limit: int) -> Table:
+    """A Word table as its grid: a cell spanning columns (gridSpan) covers them; a cell merged with the one
+    above (vMerge continue) is that cell."""
+    rows: list[list[Slot]] = []
+    above: dict[int, Slot] = {}
+    for r, tr in enumerate(tbl.findall(W + "tr")):
+        row: list[Slot] = []
+        for tc in tr.findall(W + "tc"):
+            props = tc.find(W + "tcPr")
+            span = props.find(W + "gridSpan") if props is not None else None
+            width = min(_int(span.get(W + "val")) if span is not None else 1, span_limit)
+            merge = props.find(W + "vMerge") if props is not None else None
+            col = len(row)
+            if merge is not None and merge.get(W + "val", "continue") == "continue":
+                slots = [above.get(col + k, Slot("", (r, col + k))) for k in range(width)]
+            else:
+                slots = [Slot(clean(" ".join(_text(p) for p in tc.iter(W + "p"))), (r, col))] * width
+            for k, slot in enumerate(slots):
+                above[col + k] = slot
+            row.extend(slots)
+        rows.append(row)
+    return Table(rows)
 
 
 def _draft_mark(path: Path) -> str | None:

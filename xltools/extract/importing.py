@@ -23,7 +23,7 @@ from xltools.reading.document import ReportDocument
 
 JSON_SCHEMA_ID = "xltools.import/1"
 STATUS_ZH = {"imported": "已导入", "partial": "部分导入", "failed": "失败"}
-INCOMPLETE = ("missing", "ambiguous", "image", "variant", "cut", "unplaced")  # notes that make an import partial
+INCOMPLETE = ("missing", "ambiguous", "image", "variant", "cut", "unplaced", "ocr")  # notes that make an import partial
 SHOWN_EMPTY = 10  # empty cells named in the text report (all of them are in the JSON)
 
 
@@ -75,11 +75,12 @@ class ImportResult(NamedTuple):
 
 
 def read_report(path: str | Path, *, unit: str | None = None, year: int | None = None,
-                level: str | None = None, format_id: str | None = None) -> tuple[ReportDocument, list[Note]]:
+                level: str | None = None, format_id: str | None = None, ocr: bool = False
+                ) -> tuple[ReportDocument, list[Note]]:
     """The report document found in a file, in format ``format_id`` (default: the default format), and the
-    notes. Raises SourceError or OSError."""
+    notes (``ocr``: a scanned PDF is read by OCR). Raises SourceError or OSError."""
     spec = load_spec(format_id or default_format_id())
-    doc, notes = parse_report(spec, read_source(path), unit, year)
+    doc, notes = parse_report(spec, read_source(path, ocr), unit, year)
     if level:
         doc = doc._replace(meta={**doc.meta, "level": level})
     return doc, notes
@@ -96,14 +97,14 @@ def _status(doc: ReportDocument, notes: list[Note]) -> str:
 
 def import_file(path: str | Path, output: str | Path | None = None, *, unit: str | None = None,
                 year: int | None = None, level: str | None = None, overwrite: bool = False,
-                format_id: str | None = None) -> ImportResult:
+                format_id: str | None = None, ocr: bool = False) -> ImportResult:
     """Import one file into a workbook (default: beside it, same name, .xlsx). Never raises for a bad source:
     the result says why it failed. Raises OutputExists when the workbook exists and ``overwrite`` is off."""
     from xltools.workbook.new import new
 
     source = str(path)
     try:
-        doc, notes = read_report(path, unit=unit, year=year, level=level, format_id=format_id)
+        doc, notes = read_report(path, unit=unit, year=year, level=level, format_id=format_id, ocr=ocr)
     except XltoolsError as exc:  # unreadable, damaged, over a limit: the message says what to do
         return ImportResult(source, "failed", reason=exc.zh)
     except FileNotFoundError:
@@ -153,7 +154,7 @@ def exit_code(results: list[ImportResult]) -> int:
 
 KIND_ZH = {"missing": "缺少", "ambiguous": "无法确定", "variant": "格式差异", "extra": "多余数字",
            "unplaced": "未导入的文字", "image": "图片", "split": "拆分", "blank": "空白",
-           "cut": "截断"}
+           "cut": "截断", "zero": "补零", "ocr": "文字识别"}
 
 
 def render_text(results: list[ImportResult]) -> str:

@@ -7,6 +7,7 @@ import re
 from typing import NamedTuple
 
 from xltools.errors import XltoolsError
+from xltools.extract.cells import Table
 from xltools.extract.tables import PLACEHOLDER
 from xltools.limits import ENV, LimitError, limits
 
@@ -15,10 +16,13 @@ _NUMERIC = re.compile(r"^\s*(\d+(\.\d+)?|[/／\-－—–]+)\s*$")
 
 class Source(NamedTuple):
     """Text extracted from a file: ``hard_wrapped`` when lines are a page's lines (PDF) rather than paragraphs.
-    Pictures are marked in the text with PICTURE."""
+    Pictures are marked in the text with PICTURE; ``tables`` are the source's tables as cells, each marked in the
+    text with TABLE_MARK where it stands; ``scanned``: pages that are pictures only (a scan), with no text."""
 
     text: str
     hard_wrapped: bool
+    tables: tuple[Table, ...] = ()
+    scanned: int = 0
 
 
 class SourceError(XltoolsError):

@@ -2,16 +2,31 @@
 
 from __future__ import annotations
 
-from xltools.extract.candidates import Candidate, choose, split_at_label
+import re
+
+from xltools.extract.candidates import Candidate, caption_before, choose, split_at_label
+from xltools.extract.cell_tables import Reading, read_cell_tables
+from xltools.extract.cells import TABLE_MARK
 from xltools.extract.format_tables import reader_for, row_label, table_rows
 from xltools.extract.lines import Source
 from xltools.extract.tables import PICTURE, Note
-from xltools.extract.text import clean_lines, find_headings, paragraphs, signature_date, strip_chrome, title_unit_year
+from xltools.extract.text import (
+    Heading,
+    clean_lines,
+    extra_headings,
+    find_headings,
+    paragraphs,
+    signature_date,
+    strip_chrome,
+    title_unit_year,
+)
 from xltools.format.findings import Number
 from xltools.format.spec import FormatSpec
 from xltools.limits import ENV, limits
 from xltools.publish.model import DRAFT_MARK, EMPTY_SECTION
 from xltools.reading.document import EXCEL_CELL_CHARS, ReportDocument
+
+_APPENDIX = re.compile(r"附\s*[件表]\s*[一二三四\d]?\s*[：:]?")  # the line before tables printed as an appendix
 
 
 def _note_unplaced_rows(spec: FormatSpec, table: str, values: dict[str, Number | None], notes: list[Note]) -> None:
@@ -61,6 +76,102 @@ def _read_table(spec: FormatSpec, table: str, body: str, report_year: int | None
     return True
 
 
+def _cell_tables(spec: FormatSpec, source: Source, text: str, marks: list[int], headings: dict[str, Heading],
+                 year: int | None) -> dict[str, Reading]:
+    """The format's tables read from the source's tables kept as cells, each with the table section it stands
+    in and its caption."""
+    if not marks:
+        return {}
+    starts = sorted((h.start, s.table) for s in spec.sections if (h := headings.get(s.id)) is not None)
+    sections = [next((t for start, t in reversed(starts) if start <= m), None) for m in marks]
+    captions = [caption_before(text[max(0, m - 600):m]) for m in marks]
+    return read_cell_tables(spec, source.tables[:len(marks)], captions, sections, year)
+
+
+def _agree(spec: FormatSpec, table: str, reading: Reading, body: str, year: int | None) -> Reading:
+    """A table read from a PDF's cells and from its text: a cell both give differently is left empty with both
+    readings in a note; a cell only the text gives (a row whose ruling was not found) is taken from the text."""
+    by_text: dict[str, Number | None] = {}
+    text_notes: list[Note] = []
+    _read_table(spec, table, body, year, by_text, text_notes)
+    values = dict(reading.values)
+    notes = list(reading.notes)
+    differ = [i for i, v in values.items() if v is not None and by_text.get(i) is not None and by_text[i] != v]
+    for i in differ:
+        cell = spec.cell(i)
+        notes.append(Note("ambiguous", (i,), f"{spec.tables[table]['sheet']}“{cell.row_label}｜{cell.col_label}”："
+                          f"PDF 的表格单元格读出 {values[i]}，文字层读出 {by_text[i]}，两者不同，单元格留空，"
+                          "请对照原文填写"))
+        values[i] = None
+    from_text = {i: v for i, v in by_text.items() if i not in values and v is not None}
+    values.update(from_text)
+    notes.extend(n for n in text_notes if set(n.cells) & from_text.keys())
+    return reading._replace(values=values, notes=notes)
+
+
+def keep_checked_ocr(spec: FormatSpec, values: dict[str, Number | None], notes: list[Note]) -> None:
+    """Numbers read by OCR are kept only where a sum relation of the format involving them (its row's total, its
+    column's) can be evaluated and holds, and none that can be evaluated fails (a misread digit breaks a total);
+    the others are emptied. Both are noted."""
+    relations = [(r.left, r.right) for r in spec.sum_relations()]
+    kept: list[str] = []
+    dropped: list[str] = []
+    for cell_id, v in values.items():
+        if v is None:
+            continue
+        known = [sum(values[i] or 0 for i in left) == sum(values[i] or 0 for i in right)
+                 for left, right in relations if cell_id in (*left, *right)
+                 and all(values.get(i) is not None for i in (*left, *right))]
+        ok = bool(known) and all(known)
+        (kept if ok else dropped).append(cell_id)
+    for cell_id in dropped:
+        values[cell_id] = None
+    if kept:
+        notes.append(Note("ocr", tuple(kept), f"{len(kept)} 个数字由文字识别（OCR）从扫描件读出，均通过本表的合计关系"
+                          "核对后填入，请对照原件逐一核对"))
+    if dropped:
+        notes.append(Note("ocr", tuple(dropped), f"{len(dropped)} 个由文字识别（OCR）读出的数字没有合计关系可以核对"
+                          "或核对不通过，未填入，请对照原件填写"))
+
+
+_DIGITS = re.compile(r"\d+")
+
+
+def _numbers(text: str) -> int:
+    return len(_DIGITS.findall(text))
+
+
+def _body(text: str, h: Heading, starts: list[int], end: int) -> str:
+    later = [st for st in starts if st > h.start]
+    return text[h.end:min(later[0], end) if later else end]
+
+
+def _appendix(spec: FormatSpec, text: str, headings: dict[str, Heading]) -> dict[str, Heading]:
+    """The table sections' headings found again after the last part found (tables printed as an appendix)."""
+    if not headings:
+        return {}
+    after = max(h.end for h in headings.values())
+    tables = [s for s in spec.sections if s.kind == "table" and s.id in headings]
+    found = find_headings(text[after:], tables)
+    return {sid: Heading(sid, h.start + after, h.end + after) for sid, h in found.items()}
+
+
+def _report_end(text: str, last: int, unit: str | None, trailers: str) -> tuple[int, str | None]:
+    """Where the report's last part ends (before the signing unit and date, the page's footer and what follows
+    the date: 附件下载, 抄送…) and the date, from the part starting at ``last``."""
+    body, _chrome = strip_chrome(text[last:])
+    date, at = signature_date(body, trailers)
+    if not date:
+        return last + len(body), None
+    body = body[:at]
+    lines = [ln for ln in body.rstrip().split("\n") if ln.strip()]
+    if unit and body.rstrip().endswith(unit):
+        body = body.rstrip()[: -len(unit)]
+    elif lines and len(lines[-1]) <= 40 and not any(p in lines[-1] for p in "。，；："):
+        body = body.rstrip()[: -len(lines[-1])]  # the signing unit, named differently from the title
+    return last + len(body), date
+
+
 def parse_report(spec: FormatSpec, source: Source, unit: str | None = None, year: int | None = None
                  ) -> tuple[ReportDocument, list[Note]]:
     notes: list[Note] = []
@@ -71,10 +182,15 @@ def parse_report(spec: FormatSpec, source: Source, unit: str | None = None, year
         notes.append(Note("variant", (), f"原文是 xltools 导出的草稿（{marks[0].strip()}），请用校验通过后导出的版本",
                           marks[0].strip()))
     text = "\n".join(lines)
-    headings = find_headings(text, spec.sections)
-    order = [s.id for s in spec.sections]
-    first = headings[order[0]].start if order[0] in headings else min((h.start for h in headings.values()),
-                                                                         default=len(text))
+    table_marks = [i for i, ch in enumerate(text) if ch == TABLE_MARK][:len(source.tables)]
+    text = text.replace(TABLE_MARK, " ")  # same length: the offsets stay valid
+    imp = spec.importing
+    headings = find_headings(text, spec.sections, imp.get("section_orders", []))
+    extras = extra_headings(text, imp.get("extra_sections", []), list(headings.values()))
+    again = _appendix(spec, text, headings)
+    starts = sorted({h.start for h in headings.values()} | {h.start for _e, h in extras}
+                    | {h.start for h in again.values()})
+    first = min((h.start for h in headings.values()), default=len(text))
     found_unit, found_year, title_end = title_unit_year(text[:first] if headings else text[:300], text)
     final_unit = unit or found_unit
     final_year = year or found_year
@@ -83,29 +199,39 @@ def parse_report(spec: FormatSpec, source: Source, unit: str | None = None, year
     texts: dict[str, str] = {}
     meta: dict[str, str] = {}
     preamble = "".join(paragraphs(text[title_end:first][:text_limit], source.hard_wrapped)) if headings else ""
-    for i, section in enumerate(spec.sections):
+    for sid, at_end in again.items():  # a table section printed twice: in the text and as an appendix at the end
+        here = _body(text, headings[sid], starts, len(text))
+        there = _body(text, at_end, starts, len(text))
+        if _numbers(there) > _numbers(here):
+            headings[sid] = at_end
+            section = next(x for x in spec.sections if x.id == sid)
+            notes.append(Note("variant", (), f"“{section.title}”在正文和文末附件中各有一处：表格从附件读取，"
+                              "正文中这一部分的文字未导入", here.strip()[:200]))
+    readings = _cell_tables(spec, source, text, table_marks, headings, final_year)
+    end = len(text)
+    if starts:  # the last part runs to the end: the signature (unit, date) and the page's footer follow it
+        end, date = _report_end(text, starts[-1], found_unit, str(imp.get("signature_trailers", "")))
+        if date:
+            meta["date"] = date
+    for section in spec.sections:
         h = headings.get(section.id)
         if h is None:
             notes.append(Note("missing", (), f"没有找到“{section.title}”部分"))
             continue
-        later = [headings[s].start for s in order[i + 1:] if s in headings]
-        body = text[h.end:min(later) if later else len(text)]
-        if not later:  # the last section found runs to the end: the signature (unit, date) follows it
-            body, _chrome = strip_chrome(body)
-            date, at = signature_date(body)
-            if date:
-                meta["date"] = date
-                body = body[:at]
-                lines = [ln for ln in body.rstrip().split("\n") if ln.strip()]
-                if found_unit and body.rstrip().endswith(found_unit):
-                    body = body.rstrip()[: -len(found_unit)]
-                elif lines and len(lines[-1]) <= 40 and not any(p in lines[-1] for p in "。，；："):
-                    body = body.rstrip()[: -len(lines[-1])]  # the signing unit, named differently from the title
+        later = [st for st in starts if st > h.start]
+        body = text[h.end:min(later[0], end) if later else end]
         if len(body) > text_limit:  # nothing real comes near: cut, and say so (the result is then partial)
             notes.append(Note("cut", (), f"“{section.title}”部分的文字太长（{len(body)} 个字符，上限 {text_limit}，"
                               f"见 {ENV} 的 text_chars），只导入了前 {text_limit} 个字符，请核对", body[:120]))
             body = body[:text_limit]
-        if section.kind == "table" and section.table:
+        if section.kind == "table" and section.table and section.table in readings:
+            reading = readings.pop(section.table)
+            if not reading.exact:  # a PDF's ruling: its text route is a second reading that must agree
+                reading = _agree(spec, section.table, reading, body, final_year)
+            values.update(reading.values)
+            notes.extend(reading.notes)
+            _note_unplaced_rows(spec, section.table, values, notes)
+        elif section.kind == "table" and section.table:
             before = len(values)
             if not _read_table(spec, section.table, body, final_year, values, notes):
                 continue
@@ -117,7 +243,8 @@ def parse_report(spec: FormatSpec, source: Source, unit: str | None = None, year
                                   "表格留空", body.strip()[:120]))
         elif section.cell:
             body = body.replace(EMPTY_SECTION, "", 1) if body.strip().startswith(EMPTY_SECTION) else body
-            parts = [p for p in paragraphs(body.replace(PICTURE, ""), source.hard_wrapped) if p]
+            body = "\n".join(ln for ln in body.replace(PICTURE, "").split("\n") if not _APPENDIX.fullmatch(ln.strip()))
+            parts = [p for p in paragraphs(body, source.hard_wrapped) if p]
             if parts:
                 texts[section.cell] = "\n".join(parts)
                 if len(texts[section.cell]) > EXCEL_CELL_CHARS:
@@ -125,6 +252,20 @@ def parse_report(spec: FormatSpec, source: Source, unit: str | None = None, year
                                       f"{len(texts[section.cell])} 个字符，超过 Excel 一个单元格的上限 "
                                       f"{EXCEL_CELL_CHARS}，只导入了前 {EXCEL_CELL_CHARS} 个字符，请删减后填写"))
                     texts[section.cell] = texts[section.cell][:EXCEL_CELL_CHARS]
+    for table, reading in readings.items():  # tables whose section heading was not found: read from their cells
+        values.update(reading.values)
+        notes.extend(reading.notes)
+        _note_unplaced_rows(spec, table, values, notes)
+    for extra, h in extras:  # a section outside the format: kept, in the text cell its meaning belongs to
+        later = [st for st in starts if st > h.start]
+        body = text[h.end:min(later[0], end) if later else end]
+        parts = [text[h.start:h.end].strip(), *(p for p in paragraphs(body.replace(PICTURE, ""), source.hard_wrapped)
+                                                if p)]
+        into = str(extra["into"])
+        texts[into] = "\n".join([*parts, texts[into]] if texts.get(into) else parts)[:EXCEL_CELL_CHARS]
+        title = next((s.title for s in spec.sections if into in s.cells), into)
+        notes.append(Note("variant", (into,), f"原文多出一部分“{parts[0]}”（不在报告格式中），其文字已并入“{title}”，"
+                          "请核对", body.strip()[:120]))
     if preamble.strip():
         notes.append(Note("unplaced", (), "正文第一部分之前的说明文字（报告依据、统计期限等）不属于任何部分，未导入",
                           preamble[:300]))
@@ -135,4 +276,6 @@ def parse_report(spec: FormatSpec, source: Source, unit: str | None = None, year
         notes.append(Note("missing", ("meta.year",), "没有找到报告年度，请在封面填写或用 --year 指定"))
     for cell in spec.number_cells:  # every cell present: the ones not found are empty, never 0
         values.setdefault(cell.id, None)
+    if source.scanned:
+        keep_checked_ocr(spec, values, notes)
     return ReportDocument(spec.id, final_unit, final_year, meta, values, texts), notes

@@ -1,6 +1,8 @@
 """Text of a PDF report with pdfplumber (the only module importing it, with its pdfminer.six). Ruled tables are
-read as tables (cell by cell, so a row's numbers stay with its label however the label wraps); the text around
-them line by line as laid out; pictures are marked so that tables published as images are recognised.
+read as tables: their cells are kept (``Source.tables``, merged cells told from the ruling) and each row is also a
+line of the text, so a row's numbers stay with its label however the label wraps; the text around them line by
+line as laid out; pictures are marked so that tables published as images are recognised; a scan is read by OCR
+only when asked (ocr.py).
 
 A PDF that cannot be read says why in words a clerk can act on: encrypted, empty, incomplete (a download cut
 short), not a PDF at all, or otherwise damaged."""
@@ -15,6 +17,7 @@ from pdfminer.pdfdocument import PDFEncryptionError
 from pdfminer.psexceptions import PSEOF, PSException
 from pdfplumber.utils.exceptions import MalformedPDFException, PdfminerException
 
+from xltools.extract.cells import TABLE_MARK, Slot, Table, clean
 from xltools.extract.lines import Source, SourceError, row_line
 from xltools.extract.tables import PICTURE
 
@@ -25,15 +28,45 @@ def _text(page: Any) -> str:
     return str(page.extract_text(x_tolerance=1.5, y_tolerance=3) or "")
 
 
-def _page_text(page: Any) -> str:
-    """The page top to bottom: text between the tables, and each table as one line per row."""
+def _mid(lo: float, highs: list[float]) -> float:
+    return (lo + min(highs)) / 2 if highs else lo
+
+
+def _cells(table: Any, rows: list[list[str | None]]) -> Table:
+    """A ruled table as its grid: a position pdfplumber leaves without a cell is covered by the merged cell
+    around its middle (the middle of its column's and row's narrowest cells)."""
+    columns = list(table.columns)
+    placed: list[tuple[tuple[float, float, float, float], Slot]] = []
+    grid: list[list[Slot]] = []
+    for r, (row, texts) in enumerate(zip(table.rows, rows, strict=False)):
+        y = _mid(row.bbox[1], [b[3] for b in row.cells if b is not None])
+        out: list[Slot] = []
+        for c, (bbox, text) in enumerate(zip(row.cells, texts, strict=False)):
+            if bbox is not None:
+                slot = Slot(clean(text or ""), (r, c))
+                placed.append((bbox, slot))
+            else:
+                col = columns[c] if c < len(columns) else None
+                x = _mid(col.bbox[0], [b[2] for b in col.cells if b is not None]) if col is not None else -1.0
+                slot = next((s for (x0, t, x1, b), s in placed if x0 <= x < x1 and t <= y < b), Slot("", (r, c)))
+            out.append(slot)
+        grid.append(out)
+    return Table(grid, exact=False)
+
+
+def _page_text(page: Any, tables: list[Table]) -> str:
+    """The page top to bottom: text between the tables, and each table as one line per row (its cells kept in
+    ``tables``, marked in the text)."""
     parts: list[str] = []
     top = 0.0
     for table in sorted(page.find_tables(), key=lambda t: t.bbox[1]):
         _x0, t0, _x1, t1 = table.bbox
         if t0 > top:
             parts.append(_text(page.crop((0, top, page.width, t0))))
-        parts.extend(row_line([c or "" for c in row if c is not None], exact=False) for row in table.extract())
+        rows = table.extract()
+        parts.append(TABLE_MARK)
+        tables.append(_cells(table, rows))
+        parts.extend(row_line([c or "" for c in row if c is not None], exact=False) for row in rows)
         top = max(top, t1)
     if top < page.height:
         parts.append(_text(page.crop((0, top, page.width, page.height))))
@@ -69,16 +102,31 @@ def _damage(path: Path, exc: BaseException) -> SourceError:
                        "or download or export it again")
 
 
-def pdf_source(path: Path) -> Source:
+def pdf_source(path: Path, ocr: bool = False) -> Source:
+    """The text of a PDF. A scan (pages that are pictures, no text) is read by OCR with ``ocr`` (ocr.py), else
+    refused with a message saying so. Raises SourceError."""
     pages: list[str] = []
+    tables: list[Table] = []
+    pictures = 0
     try:
         with pdfplumber.open(path) as pdf:
             for page in pdf.pages:
-                pages.append(_page_text(page))
+                pages.append(_page_text(page, tables))
+                pictures += bool(page.images)
     except (PdfminerException, MalformedPDFException, PSException, ValueError, KeyError, TypeError,
             AssertionError, IndexError, AttributeError) as exc:
         raise _damage(path, exc) from None
     if not any(p.strip().replace(PICTURE, "") for p in pages):
+        if ocr and pictures:
+            from xltools.extract.ocr import ocr_pdf
+
+            return Source(ocr_pdf(path), hard_wrapped=True, scanned=pictures)
+        if pictures:
+            raise SourceError(f"PDF 是扫描件（{pictures} 页都是图片，没有文字层），无法直接导入：可加 --ocr "
+                              "用文字识别导入（需要 Tesseract 和简体中文数据；识别出的数字只有通过表格合计核对才填入，"
+                              "并标为 OCR），或请用文字版 PDF 或 Word 文档",
+                              f"the PDF is a scan ({pictures} pages are pictures, no text): use --ocr, or a text PDF "
+                              "or the Word document")
         raise SourceError("PDF 没有文字层（可能是扫描件），无法导入；请用文字版 PDF 或 Word 文档",
                           "the PDF has no text layer (a scan?): please use a text PDF or the Word document")
-    return Source("\n".join(pages), hard_wrapped=True)
+    return Source("\n".join(pages), hard_wrapped=True, tables=tuple(tables))

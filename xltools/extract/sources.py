@@ -1,10 +1,12 @@
-"""Text out of the files reports come in: .txt, web pages (.html/.htm) and Word (.docx, in docx.py). PDFs are in
-pdf_text.py.
+"""Text out of the files reports come in: .txt and Markdown (.md), web pages (.html/.htm) and Word (.docx, in
+docx.py). PDFs are in pdf_text.py.
 
-Tables become one line per row, cells separated by spaces, a blank cell of a data row written as "∅" so that a
-row keeps its positions; pictures become "〔图片〕" so that a table published as an image is recognised.
-Web pages are read with the standard library's html.parser: reading text, rows, spans and pictures needs nothing
-more. Every source is read within the limits (``xltools.limits``): file size, table spans and cells.
+Tables are kept as their cells (``Source.tables``, cells.py: merged cells stay one cell) and also become one line
+per row, cells separated by spaces, a blank cell of a data row written as "∅" so that a row keeps its positions;
+pictures become "〔图片〕" so that a table published as an image is recognised. Web pages are read with the
+standard library's html.parser in one pass: text, rows, rowspan/colspan and pictures need nothing more (lxml stays
+with the Word writer, its one importer). Every source is read within the limits (``xltools.limits``): file size,
+table spans and cells.
 """
 
 from __future__ import annotations
@@ -16,13 +18,14 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from xltools.errors import require
+from xltools.extract.cells import TABLE_MARK, Table, is_pipe_row, pipe_table, span_grid
 from xltools.extract.docx import docx_source
 from xltools.extract.lines import Source, SourceError, TableBudget, grid_rows, row_line
 from xltools.extract.tables import PICTURE
-from xltools.limits import check_file_size
+from xltools.limits import check_file_size, limits
 from xltools.reading.textfile import decode_text
 
-SUFFIXES = (".txt", ".html", ".htm", ".docx", ".pdf")
+SUFFIXES = (".txt", ".md", ".html", ".htm", ".docx", ".pdf")
 _BLOCK = {"p", "div", "br", "h1", "h2", "h3", "h4", "h5", "h6", "li", "section", "article", "title", "tr",
           "table", "ul", "ol", "blockquote", "pre", "header", "footer", "dt", "dd"}
 _SKIP = {"script", "style", "noscript", "nav", "select", "button", "iframe", "svg", "head"}
@@ -37,6 +40,7 @@ class _Page(HTMLParser):
         self.lines: list[list[str]] = [[]]  # each line as its pieces: joined once at the end (linear time)
         self.skip = 0
         self.tables: list[list[list[tuple[str, int, int]]]] = []
+        self.found: list[Table] = []  # every table as cells, in the order of their marks
         self.cell: list[str] | None = None
         self.span = (1, 1)
         self.budget = budget
@@ -64,7 +68,11 @@ class _Page(HTMLParser):
             self.cell = None
         elif tag == "table" and self.tables:
             rows = self.tables.pop()
-            self.lines.extend([row_line(cells)] for cells in grid_rows(rows, self.budget))
+            lines = [row_line(cells) for cells in grid_rows(rows, self.budget)]
+            if any(lines):  # a layout table around the page keeps its text, without a mark of its own
+                self.lines.append([TABLE_MARK])
+                self.found.append(span_grid(rows, limits().table_span))
+            self.lines.extend([ln] for ln in lines)
             self.lines.append([])
         elif tag in _BLOCK and self.cell is None:
             self.lines.append([])
@@ -92,7 +100,35 @@ def html_source(text: str, name: str = "网页") -> Source:
     page.feed(text)
     page.close()
     lines = [re.sub(r"[ \t\u00a0\u3000]+", " ", "".join(ln)).strip() for ln in page.lines]
-    return Source("\n".join(ln for ln in lines if ln), hard_wrapped=False)
+    return Source("\n".join(ln for ln in lines if ln), hard_wrapped=False, tables=tuple(page.found))
+
+
+_MD_MARKUP = re.compile(r"^\s{0,3}(?:#{1,6}\s+|>\s?)|\*\*|__|^\s*[-*]\s+(?=\S)", re.M)
+
+
+def text_source(text: str, markdown: bool = False) -> Source:
+    """A .txt or .md report: Markdown pipe tables (reports converted from PDF or OCR) are read as tables, each
+    row also written as a line of the text; in .md, heading markers and bold marks are dropped."""
+    text = text.replace(TABLE_MARK, "")
+    if markdown:
+        text = _MD_MARKUP.sub("", text)
+    if "|" not in text:
+        return Source(text, hard_wrapped=True)
+    out: list[str] = []
+    tables: list[Table] = []
+    block: list[str] = []
+    for line in [*text.split("\n"), ""]:
+        if is_pipe_row(line):
+            block.append(line)
+            continue
+        if block:
+            table = pipe_table(block)
+            tables.append(table)
+            out.append(TABLE_MARK)
+            out.extend(row_line([s.text for s in row]) for row in table.rows)
+        block = []
+        out.append(line)
+    return Source("\n".join(out[:-1]), hard_wrapped=True, tables=tuple(tables))
 
 
 def _declared(raw: bytes) -> str | None:
@@ -135,14 +171,14 @@ def _decode(raw: bytes, html: bool) -> str:
     return text
 
 
-def read_source(path: str | Path) -> Source:
-    """The text of a report file. Raises SourceError (unsupported or unreadable), LimitError (too large) or
-    OSError."""
+def read_source(path: str | Path, ocr: bool = False) -> Source:
+    """The text of a report file (``ocr``: a scanned PDF is read by OCR). Raises SourceError (unsupported or
+    unreadable), LimitError (too large) or OSError."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
-        raise SourceError(f"不支持的文件类型“{suffix or path.name}”（支持 .docx、.html/.htm、.pdf、.txt）",
-                          f"unsupported file type “{suffix or path.name}” (.docx, .html/.htm, .pdf, .txt)")
+        raise SourceError(f"不支持的文件类型“{suffix or path.name}”（支持 .docx、.html/.htm、.pdf、.txt、.md）",
+                          f"unsupported file type “{suffix or path.name}” (.docx, .html/.htm, .pdf, .txt, .md)")
     if path.exists() and not path.is_file():  # a folder, a pipe or a device: reading it could wait forever
         raise SourceError("不是普通文件（可能是文件夹、管道或设备），无法导入：请选择报告文件本身",
                           "not a regular file (a folder, pipe or device): choose the report file itself")
@@ -151,11 +187,11 @@ def read_source(path: str | Path) -> Source:
         require("pdfplumber", "import", SourceError)  # the import extra
         from xltools.extract.pdf_text import pdf_source
 
-        return pdf_source(path)
+        return pdf_source(path, ocr)
     if suffix == ".docx":
         return docx_source(path)
     html = suffix in (".html", ".htm")
     text = _decode(path.read_bytes(), html)
     if html:
         return html_source(text, path.name)
-    return Source(text, hard_wrapped=True)
+    return text_source(text, markdown=suffix == ".md")

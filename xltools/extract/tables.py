@@ -15,6 +15,7 @@ from xltools.reading.labels import normalize_label
 PLACEHOLDER = "∅"  # a blank, "/" or "-" cell: a position in the row without a number
 PICTURE = "〔图片〕"  # where the source had a picture (a table published as an image)
 _LABEL_NUMBER = re.compile(r"(\d)\s*[.、．]\s*(?=[\u4e00-\u9fff])")
+_PROSE_AFTER = set("条件个项次份人篇名家户起余万元%％。，；：、")  # right after a number: a sentence's count
 _TOKEN = re.compile(r"\d+(?:\.\d+)?|∅|(?<!\S)[/／\-－—–]+(?!\S)|\s+|.", re.S)
 
 
@@ -36,18 +37,24 @@ class Note(NamedTuple):
 
 
 def groups(text: str) -> list[Group]:
-    """Split a table's text into runs of numbers (separated by spaces or line breaks only)."""
+    """Split a table's text into runs of numbers (separated by spaces or line breaks only). A run whose last
+    number is followed directly by a unit or punctuation ("3条。", "5件，") is part of a sentence and no run."""
     text = _LABEL_NUMBER.sub(lambda m: "#.", text)  # "1.属于国家秘密": the 1 is a label, not a number
     out: list[Group] = []
     tokens: list[str] = []
     before = ""
+    prose = False
     for m in _TOKEN.finditer(text):
         tok = m.group(0)
         if tok.isspace():
             continue
         if tok[0].isdigit() or tok == PLACEHOLDER or tok[0] in "/／-－—–":
             tokens.append(tok if tok[0].isdigit() else PLACEHOLDER)
+            prose = tok[0].isdigit() and text[m.end():m.end() + 1] in _PROSE_AFTER
             continue
+        if tokens and prose:  # "共收到申请3条。": a number in a sentence, not a table row
+            before += " ".join(tokens)
+            tokens = []
         if tokens:
             out.append(Group(tokens, before))
             tokens, before = [], ""

@@ -13,6 +13,7 @@ def col_index(letters: str) -> int:
     return n - 1
 
 
+@lru_cache(maxsize=4096)
 def col_letters(index: int) -> str:
     s = ""
     index += 1
@@ -34,6 +35,7 @@ def parse_address(address: str) -> tuple[int, int]:
     return int(m.group(2)) - 1, col_index(m.group(1))
 
 
+@lru_cache(maxsize=16384)
 def to_address(row: int, col: int) -> str:
     return f"{col_letters(col)}{row + 1}"
 

@@ -146,7 +146,12 @@ def text_height(text: str, width: float, font_pt: float = 11) -> float:
 
 
 def fits_one_row(text: str, width: float, font_pt: float = 11) -> bool:
-    """Whether one row (at most 409 pt) can show all of ``text``."""
+    """Whether one row (at most 409 pt) can show all of ``text``. No character is wider than one em, so a text
+    whose lines fit when every character counts as one em fits without measuring each character."""
+    per_line = _line_em(width, font_pt)
+    at_most = sum(max(1, math.ceil(len(line) / per_line)) for line in text.split("\n"))
+    if at_most * font_pt * LINE_EM + CELL_PADDING_PT <= MAX_ROW_PT:
+        return True
     return text_lines(text, width, font_pt) * font_pt * LINE_EM + CELL_PADDING_PT <= MAX_ROW_PT
 
 

@@ -12,20 +12,20 @@ a section without text prints "（未填写）" after its heading.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from docx import Document
 from docx.enum.section import WD_ORIENT
 from docx.enum.style import WD_STYLE_TYPE
-from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_ROW_HEIGHT_RULE, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
+from docx.oxml import OxmlElement, parse_xml
+from docx.oxml.ns import nsdecls, qn
 from docx.shared import Length, Mm, Pt, RGBColor
-from docx.table import _Cell
+from docx.styles.style import StyleFactory
 from docx.text.paragraph import Paragraph as DocxParagraph
 
-from xltools.publish.model import EMPTY_SECTION, Block, ReportContent, TableGrid
+from xltools.publish.model import EMPTY_SECTION, Block, GridCell, ReportContent, TableGrid
 
 TITLE_FONT = "方正小标宋简体"
 BODY_FONT = "仿宋_GB2312"
@@ -51,6 +51,7 @@ STYLE_TITLE, STYLE_H1, STYLE_H2, STYLE_TABLE, STYLE_SIGNATURE, STYLE_FOOTER, STY
     "报告标题", "一级标题", "二级标题", "表格文字", "落款", "页码", "楷体强调")
 TABLE_STYLE = "Table Grid"
 DRAFT_COLOR = RGBColor(0xC0, 0x00, 0x00)
+_BREAKS = re.compile(r"(\t|\r|\n)")
 
 
 def _set_fonts(rpr_owner: Any, east_asia: str, latin: str = LATIN_FONT) -> None:
@@ -65,10 +66,19 @@ def _set_fonts(rpr_owner: Any, east_asia: str, latin: str = LATIN_FONT) -> None:
     fonts.set(qn("w:cs"), latin)
 
 
+def _add_style(doc: Any, name: str, style_type: WD_STYLE_TYPE) -> Any:
+    """``doc.styles.add_style`` without its check for a clash, which reads the name of every style of the document
+    for each style added; one look-up by name does the same."""
+    styles = doc.styles.element
+    if styles.get_by_name(name) is not None:
+        raise ValueError(f"document already contains style '{name}'")
+    return StyleFactory(styles.add_style_of_type(name, style_type, False))
+
+
 def _paragraph_style(doc: Any, name: str, font: str, size: Pt, *, align: Any = WD_ALIGN_PARAGRAPH.JUSTIFY,
                      line: Length | None = LINE, indent: Length | None = None, outline: int | None = None,
                      latin: str = LATIN_FONT) -> Any:
-    style = doc.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+    style = _add_style(doc, name, WD_STYLE_TYPE.PARAGRAPH)
     style.base_style = doc.styles["Normal"]
     style.quick_style = True
     style.font.size = size
@@ -131,10 +141,10 @@ def _setup_styles(doc: Any, for_libreoffice: bool) -> dict[str, str]:
     table_text = _paragraph_style(doc, STYLE_TABLE, TABLE_FONT, Pt(10.5), align=WD_ALIGN_PARAGRAPH.CENTER, line=None)
     sig = _paragraph_style(doc, STYLE_SIGNATURE, BODY_FONT, BODY_SIZE, align=WD_ALIGN_PARAGRAPH.RIGHT)
     sig.paragraph_format.right_indent = INDENT
-    _paragraph_style(doc, STYLE_FOOTER, TABLE_FONT, Pt(14), line=None)
-    run_style = doc.styles.add_style(STYLE_LEAD, WD_STYLE_TYPE.CHARACTER)
+    footer = _paragraph_style(doc, STYLE_FOOTER, TABLE_FONT, Pt(14), line=None)
+    run_style = _add_style(doc, STYLE_LEAD, WD_STYLE_TYPE.CHARACTER)
     _set_fonts(run_style.element, HEADING2_FONT)
-    styles += [h1, h2, table_text, sig, run_style, doc.styles[TABLE_STYLE]]
+    styles += [h1, h2, table_text, sig, footer, run_style, doc.styles[TABLE_STYLE]]
     return {style.name: style.style_id for style in styles}
 
 
@@ -156,7 +166,7 @@ def _font_table(doc: Any) -> None:
     part._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
-def _page_setup(doc: Any) -> None:
+def _page_setup(doc: Any, ids: dict[str, str]) -> None:
     section = doc.sections[0]
     section.orientation = WD_ORIENT.PORTRAIT
     section.page_width, section.page_height = Mm(210), Mm(297)
@@ -167,7 +177,7 @@ def _page_setup(doc: Any) -> None:
     odd = section.footer.paragraphs[0]
     even = section.even_page_footer.paragraphs[0]
     for paragraph, align in ((odd, WD_ALIGN_PARAGRAPH.RIGHT), (even, WD_ALIGN_PARAGRAPH.LEFT)):
-        paragraph.style = doc.styles[STYLE_FOOTER]
+        paragraph._p.style = ids[STYLE_FOOTER]
         paragraph.alignment = align
         if align == WD_ALIGN_PARAGRAPH.RIGHT:
             paragraph.paragraph_format.right_indent = Pt(14)
@@ -195,71 +205,93 @@ def _page_number(paragraph: DocxParagraph) -> None:
     paragraph.add_run(" —")
 
 
-def _cell_margins(table: Any, side_twips: int) -> None:
-    props = table._tbl.tblPr
-    mar = OxmlElement("w:tblCellMar")
-    for side in ("left", "right"):
-        el = OxmlElement(f"w:{side}")
-        el.set(qn("w:w"), str(side_twips))
-        el.set(qn("w:type"), "dxa")
-        mar.append(el)
-    props.append(mar)
+def _escape(text: str, quote: bool = False) -> str:
+    """Text for XML content, or with ``quote`` for a double-quoted attribute, escaped as lxml writes it
+    (xml.sax.saxutils would import urllib.request)."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text.replace('"', "&quot;") if quote else text
 
 
-def _row_flag(row: Any, tag: str) -> None:
-    el = OxmlElement(tag)
-    el.set(qn("w:val"), "true")
-    row._tr.get_or_add_trPr().append(el)
+def _twips(length: int) -> int:
+    return int(Length(length).twips)
+
+
+def _run_content(text: str) -> str:
+    """A run's content as python-docx writes it for ``run.text``: a tab is ``w:tab``, a line break ``w:br``, the
+    rest ``w:t`` (keeping its spaces when it starts or ends with one)."""
+    parts = []
+    for i, piece in enumerate(_BREAKS.split(text)):
+        if i % 2:
+            parts.append("<w:tab/>" if piece == "\t" else "<w:br/>")
+        elif piece:
+            space = ' xml:space="preserve"' if len(piece.strip()) < len(piece) else ""
+            parts.append(f"<w:t{space}>{_escape(piece)}</w:t>")
+    return "".join(parts)
+
+
+def _table_xml(grid: TableGrid, table_style_id: str, text_style_id: str) -> str:
+    """One table's ``w:tbl`` as XML text, exactly as python-docx's ``add_table``, ``tc.merge`` and the cell, paragraph
+    and run properties write it (tests/test_docx_tables.py compares the two), built in one pass: python-docx's
+    element API finds the place of every child element by XPath, and ``merge`` walks the grid for every span."""
+    total = sum(grid.widths)
+    widths = [_twips(int(TEXT_WIDTH * w / total)) for w in grid.widths]
+    size = int(Length(TABLE_SIZES.get(grid.id, Pt(10.5))).pt * 2)  # half points
+    height = _twips(ROW_HEIGHTS.get(grid.id, Mm(8)))
+    margin = 57 if grid.id == "T2" else 28  # 1 mm / 0.5 mm: the wide tables need every millimetre
+    # Every grid position: the cell whose top-left corner it is, or the merged cell covering it.
+    origin: dict[tuple[int, int], GridCell] = {}
+    covered: dict[tuple[int, int], GridCell] = {}
+    for g in grid.cells():
+        origin[g.row, g.col] = g
+        for r in range(g.row, g.row + g.rowspan):
+            for c in range(g.col, g.col + g.colspan):
+                covered.setdefault((r, c), g)
+    out = [f'<w:tbl {nsdecls("w")}><w:tblPr><w:tblStyle w:val="{_escape(table_style_id, True)}"/>'
+           '<w:tblW w:type="auto" w:w="0"/><w:jc w:val="center"/><w:tblLayout w:type="fixed"/>'
+           '<w:tblLook w:firstColumn="1" w:firstRow="1" w:lastColumn="0" w:lastRow="0" w:noHBand="0" w:noVBand="1" '
+           f'w:val="04A0"/><w:tblCellMar><w:left w:w="{margin}" w:type="dxa"/><w:right w:w="{margin}" '
+           'w:type="dxa"/></w:tblCellMar></w:tblPr><w:tblGrid>']
+    out += [f'<w:gridCol w:w="{w}"/>' for w in widths]
+    out.append("</w:tblGrid>")
+    style = _escape(text_style_id, True)
+    for r in range(grid.n_rows):
+        header = '<w:tblHeader w:val="true"/>' if r < grid.header_rows else ""
+        out.append(f'<w:tr><w:trPr><w:trHeight w:hRule="atLeast" w:val="{height}"/><w:cantSplit w:val="true"/>'
+                   f"{header}</w:trPr>")
+        c = 0
+        while c < grid.n_cols:
+            found = covered.get((r, c))
+            if found is None:  # no cell of the grid here: left as python-docx created it
+                out.append(f'<w:tc><w:tcPr><w:tcW w:type="dxa" w:w="{widths[c]}"/></w:tcPr><w:p/></w:tc>')
+                c += 1
+                continue
+            g = found
+            span = f'<w:gridSpan w:val="{g.colspan}"/>' if g.colspan > 1 else ""
+            width = sum(widths[c:c + g.colspan])
+            if origin.get((r, c)) is not g:  # a row below the top of a vertical span
+                out.append(f'<w:tc><w:tcPr><w:tcW w:type="dxa" w:w="{width}"/>{span}<w:vMerge/></w:tcPr>'
+                           "<w:p/></w:tc>")
+                c += g.colspan
+                continue
+            merge = '<w:vMerge w:val="restart"/>' if g.rowspan > 1 else ""
+            shade = '<w:shd w:val="clear" w:color="auto" w:fill="DCE6F2"/>' if g.kind == "caption" else ""
+            align = ""
+            if g.kind in ("rowhead", "caption", "note"):
+                align = '<w:jc w:val="left"/>'
+            if g.kind == "rowhead" and g.rowspan > 1 and g.colspan == 1:
+                align = '<w:jc w:val="center"/>'
+            out.append(f'<w:tc><w:tcPr><w:tcW w:type="dxa" w:w="{width}"/>{span}{merge}<w:vAlign w:val="center"/>'
+                       f'{shade}</w:tcPr><w:p><w:pPr><w:pStyle w:val="{style}"/>{align}</w:pPr><w:r><w:rPr>'
+                       f'<w:sz w:val="{size}"/></w:rPr>{_run_content(g.text)}</w:r></w:p></w:tc>')
+            c += g.colspan
+        out.append("</w:tr>")
+    out.append("</w:tbl>")
+    return "".join(out)
 
 
 def _add_table(doc: Any, grid: TableGrid, table_style_id: str, text_style_id: str) -> None:
-    """Lay out one table. The cell grid is addressed through the rows' own ``w:tc`` elements, built once before any
-    merge (python-docx's ``table.cell`` rebuilds the whole grid on every call); merging never touches a cell outside
-    the merged span, so the corners of the later spans stay where they were."""
-    table = doc.add_table(rows=grid.n_rows, cols=grid.n_cols)
-    table._tbl.tblPr.style = table_style_id
-    table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    table.autofit = False
-    _cell_margins(table, 57 if grid.id == "T2" else 28)  # 1 mm / 0.5 mm: the wide tables need every millimetre
-    total = sum(grid.widths)
-    widths = [int(TEXT_WIDTH * w / total) for w in grid.widths]
-    for i, column in enumerate(table.columns):
-        column.width = widths[i]
-    tcs = [list(tr.tc_lst) for tr in table._tbl.tr_lst]
-    for row_tcs in tcs:
-        for i, tc in enumerate(row_tcs):
-            tc.width = widths[i]
-    size = TABLE_SIZES.get(grid.id, Pt(10.5))
-    for i, row in enumerate(table.rows):
-        row.height_rule = WD_ROW_HEIGHT_RULE.AT_LEAST
-        row.height = ROW_HEIGHTS.get(grid.id, Mm(8))
-        _row_flag(row, "w:cantSplit")
-        if i < grid.header_rows:
-            _row_flag(row, "w:tblHeader")  # repeated at the top of every page the table runs onto
-    for g in grid.cells():
-        tc = tcs[g.row][g.col]
-        if g.rowspan > 1 or g.colspan > 1:
-            tc = tc.merge(tcs[g.row + g.rowspan - 1][g.col + g.colspan - 1])
-        cell = _Cell(tc, table)
-        cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
-        paragraph = cell.paragraphs[0]
-        paragraph._p.style = text_style_id
-        if g.kind in ("rowhead", "caption") or (g.kind == "note"):
-            paragraph.alignment = WD_ALIGN_PARAGRAPH.LEFT
-        if g.kind == "rowhead" and g.rowspan > 1 and g.colspan == 1:
-            paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        run = paragraph.add_run(g.text)
-        run.font.size = size
-        if g.kind == "caption":
-            _shade(cell, "DCE6F2")
-
-
-def _shade(cell: Any, fill: str) -> None:
-    shd = OxmlElement("w:shd")
-    shd.set(qn("w:val"), "clear")
-    shd.set(qn("w:color"), "auto")
-    shd.set(qn("w:fill"), fill)
-    cell._tc.get_or_add_tcPr().append(shd)
+    """Lay out one table: its XML written in one piece (``_table_xml``) and parsed once."""
+    doc.element.body._insert_tbl(parse_xml(_table_xml(grid, table_style_id, text_style_id)))
 
 
 def _add_block(doc: Any, block: Block, after_table: bool, ids: dict[str, str]) -> None:
@@ -293,12 +325,12 @@ def _red(run: Any) -> Any:
     return run
 
 
-def _draft_header(doc: Any, mark: str) -> None:
+def _draft_header(doc: Any, mark: str, ids: dict[str, str]) -> None:
     """The draft mark at the top of every page: odd and even pages have headers of their own."""
     section = doc.sections[0]
     for header in (section.header, section.even_page_header):
         paragraph = header.paragraphs[0]
-        paragraph.style = doc.styles[STYLE_FOOTER]
+        paragraph._p.style = ids[STYLE_FOOTER]
         paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
         run = _red(paragraph.add_run(mark))
         run.font.bold = True
@@ -312,18 +344,18 @@ def write_docx(content: ReportContent, path: str, *, created: dt.datetime | None
     doc = Document()
     ids = _setup_styles(doc, for_libreoffice)
     _font_table(doc)
-    _page_setup(doc)
+    _page_setup(doc, ids)
     body = doc.element.body
     for p in list(body.iterchildren(qn("w:p"))):  # the default template's empty first paragraph
         body.remove(p)
-    title = doc.add_paragraph(style=STYLE_TITLE)
+    title = _paragraph(doc, "", ids[STYLE_TITLE])
     for i, line in enumerate(content.title_lines):
         if i:
             title.add_run().add_break()
         title.add_run(line)
-    doc.add_paragraph(style=STYLE_TITLE)  # one blank line under the title
+    _paragraph(doc, "", ids[STYLE_TITLE])  # one blank line under the title
     if content.draft:
-        _draft_header(doc, content.draft)
+        _draft_header(doc, content.draft, ids)
     previous: Block | None = None
     for block in content.blocks:
         _add_block(doc, block, previous is not None and previous.table is not None, ids)

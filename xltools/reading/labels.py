@@ -6,8 +6,10 @@ Pure functions over a sheet grid, so that a shifted, edited or foreign sheet is 
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
-from collections.abc import Sequence
+from collections import OrderedDict
+from collections.abc import Hashable, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -67,6 +69,20 @@ class Grid:
         self._row_labels: dict[int, set[str]] = {}
         self._col_labels: dict[int, set[str]] = {}
         self._indexed = False
+        self._verified: dict[Hashable, Any] | None = None
+
+    def labels_key(self) -> Hashable:
+        """Everything label verification reads of this grid: its texts with their positions and its merged ranges
+        (numbers never count as labels). Workbooks made from one template share it sheet by sheet."""
+        texts = tuple((r, c, v) for r, line in enumerate(self.rows) for c, v in enumerate(line)
+                      if v.__class__ is str and v)
+        return texts, tuple(self._ends.items()), tuple(map(len, self.rows))
+
+    def verified(self) -> dict[Hashable, Any]:
+        """The label verification results for grids with this grid's labels (shared, see ``check_labels``)."""
+        if self._verified is None:
+            self._verified = _verified_for(self.labels_key())
+        return self._verified
 
     def merged_into(self, row: int, col: int) -> str | None:
         """The merged range ("E5:F5") that hides this cell's own value (the cell lies under it and is not its
@@ -126,9 +142,42 @@ class Grid:
         return "（空）"
 
 
+# Label verification results by the labels of a grid (``Grid.labels_key``), most recently used last: a batch of
+# workbooks made from one template verifies each distinct sheet layout once, not once per file. Bounded; a lock
+# keeps it consistent when threads share a process.
+_VERIFIED: OrderedDict[Hashable, dict[Hashable, Any]] = OrderedDict()
+_VERIFIED_SIZE = 64
+_LOCK = threading.Lock()
+
+
+def _verified_for(key: Hashable) -> dict[Hashable, Any]:
+    with _LOCK:
+        found = _VERIFIED.get(key)
+        if found is None:
+            found = _VERIFIED[key] = {}
+            if len(_VERIFIED) > _VERIFIED_SIZE:
+                _VERIFIED.popitem(last=False)
+        else:
+            _VERIFIED.move_to_end(key)
+        return found
+
+
+_UNSET = ("", "")
+
+
 def check_labels(cell: CellSpec, grid: Grid, row: int, col: int) -> tuple[str, str] | None:
     """None when the labels match; else (expected label, label found instead). (A text cell is found below its
-    heading by ``locate``.)"""
+    heading by ``locate``.) The result depends only on the cell's labels, the position and the grid's labels, so it
+    is computed once per distinct grid layout."""
+    results = grid.verified()
+    key = (cell.row, cell.col, row, col)
+    found: tuple[str, str] | None = results.get(key, _UNSET)
+    if found is _UNSET:
+        found = results[key] = _check_labels(cell, grid, row, col)
+    return found
+
+
+def _check_labels(cell: CellSpec, grid: Grid, row: int, col: int) -> tuple[str, str] | None:
     row_labels, col_labels = _normalized_labels(cell)
     if not row_labels <= grid.row_labels(row):
         label = next(x for x, n in zip(cell.row, map(normalize_label, cell.row), strict=True)

@@ -159,6 +159,31 @@ def _long_rows(spec: FormatSpec, cell: CellSpec, sheet: str, col: int, text: _Te
             for r, v in text.rows if not fits_one_row(_row_text(v), width)]
 
 
+def _plan(spec: FormatSpec, cell: CellSpec, grid: Grid, target: tuple[str, str] | None
+          ) -> tuple[tuple[Finding, ...], tuple[int, int, str] | None]:
+    """Where a number or metadata cell is read in ``grid`` (row, column, address; None when it cannot be) and the
+    layout findings about it: not found by its defined name (``target`` None), under other labels, hidden under a
+    merged range. Depends only on the grid's labels and the name's target, so ``locate_cells`` keeps it per sheet
+    layout."""
+    sheet, address = target or (cell.sheet, cell.address)
+    found: list[Finding] = []
+    if target is None:
+        found.append(FindingFactory(spec.rule("LAYOUT_NAME_MOVED")).make((CellRef.of(cell),), expected=cell.name,
+                                                                          actual=cell.ref))
+    row, col = parse_address(address)
+    address = to_address(row, col)
+    where = (CellRef(cell.id, sheet, address, cell.row_label, cell.col_label),)
+    bad = check_labels(cell, grid, row, col)
+    if bad:
+        found.append(FindingFactory(spec.rule("LAYOUT_LABEL_MISMATCH")).make(where, expected=bad[0], actual=bad[1]))
+        return tuple(found), None
+    hidden_by = grid.merged_into(row, col)
+    if hidden_by:  # its own value is hidden under the merged range: not read
+        found.append(FindingFactory(spec.rule("LAYOUT_MERGED_INPUT")).make(where, actual=hidden_by))
+        return tuple(found), None
+    return tuple(found), (row, col, address)
+
+
 def locate_cells(source: str, spec: FormatSpec, version: int | None, names: dict[str, tuple[str, str]],
                  grids: dict[str, Grid], formulas: Callable[[str], dict[str, str]],
                  properties: dict[str, str]) -> RawBook:
@@ -172,6 +197,27 @@ def locate_cells(source: str, spec: FormatSpec, version: int | None, names: dict
     merged = FindingFactory(spec.rule("LAYOUT_MERGED_INPUT"))
     blanks: dict[str, list[tuple[str, str]]] = {}
     for cell in spec.cells:
+        if cell.type != "text":
+            target = names.get(cell.name)
+            named = bool(target and target[0] in grids and ":" not in target[1])
+            grid = grids.get(target[0] if named and target else cell.sheet)
+            if grid is not None:  # where to read it and what its labels say: once per sheet layout
+                plans = grid.verified()
+                key = (spec.id, cell.id, target if named else None)
+                plan = plans.get(key)
+                if plan is None:
+                    plan = plans[key] = _plan(spec, cell, grid, target if named else None)
+                found, at = plan
+                findings.extend(found)
+                if at is not None:
+                    row, col, address = at
+                    got = grid.raw(row, col)
+                    if got == "":  # (an empty cell: it may hold a formula without a cached value)
+                        got = None
+                        blanks.setdefault(target[0] if named and target else cell.sheet, []).append(
+                            (cell.id, address))
+                    cells[cell.id] = RawCell(got, address)
+                continue
         sheet, address = cell.sheet, cell.block or cell.address
         target = names.get(cell.name)
         named = bool(target and target[0] in grids and (cell.type == "text" or ":" not in target[1]))

@@ -6,27 +6,22 @@ the bytes actually read), at most ``ratio`` times its compressed size and all of
 ``total_mb``. XML is parsed by ``xltools.safexml``, which refuses DTDs and
 entity tricks; damaged parts raise ReadError naming the part.
 
-The sheets are handled here too: ``fits`` and ``sheet_extent`` find how far a sheet's cells reach (cheaply,
-without parsing, for the cells every spreadsheet program writes), ``trim_sheet`` drops the cells beyond a bound,
-``sheet_cells`` gives each cell where calamine puts it, and ``reader_copy`` builds the in-memory package that
-python-calamine reads: made of the bytes read here only, so it never sees a part (or a byte) these limits did not
-allow.
+``reader_copy`` builds the in-memory package that python-calamine reads: made of the bytes read here only, so it
+never sees a part (or a byte) these limits did not allow. The sheets' XML is handled in ``reading.sheetxml``.
 """
 
 from __future__ import annotations
 
 import io
 import posixpath
-import re
 import zipfile
 import zlib
-from collections.abc import Iterator
+from functools import lru_cache
 from typing import NamedTuple
 from xml.etree.ElementTree import Element, ParseError
 
 from xltools import safexml
 from xltools.errors import ReadError
-from xltools.format.addresses import col_index, to_address
 from xltools.limits import ENV, LimitError, check_file_size, limits
 from xltools.reading.locate import name_target
 
@@ -53,7 +48,7 @@ def damaged(part: str, what: str = "无法解析", what_en: str = "cannot be par
                      f"{RESAVE_EN}")
 
 
-def _hostile(part: str) -> ReadError:
+def hostile(part: str) -> ReadError:
     return ReadError(f"工作簿文件的 {part} 含有不允许的 XML 声明（DTD/实体），不是 Excel/WPS 保存的文件：{RESAVE}",
                      f"{part} holds an XML declaration that is not allowed (DTD/entities): {RESAVE_EN}")
 
@@ -63,7 +58,7 @@ def parse_xml(data: bytes, part: str) -> Element:
     try:
         return safexml.parse(data)
     except safexml.HostileXML:
-        raise _hostile(part) from None
+        raise hostile(part) from None
     except (ParseError, ValueError):
         raise damaged(part) from None
 
@@ -110,28 +105,16 @@ class WorkbookPackage:
         self._lower = {name.lower(): name for name in self._infos}
         self._parts: dict[str, bytes] = {}
         self._total = 0
-        book = self.xml(WORKBOOK)
+        book = self.read(WORKBOOK)
         if book is None:
             raise ReadError("文件中没有工作簿内容（xl/workbook.xml），不是 Excel 工作簿",
                             "no workbook part (xl/workbook.xml): not an Excel workbook")
-        self.names: dict[str, tuple[str, str]] = {}
-        for dn in book.iter(f"{NS_MAIN}definedName"):
-            target = name_target(dn.text or "")  # a cell, or a text section's rows
-            if dn.get("localSheetId") is None and target:
-                self.names[dn.get("name", "")] = target
-        rels = self.xml(WORKBOOK_RELS)
-        relations = list(rels.iter(f"{NS_PKG_REL}Relationship")) if rels is not None else []
-        targets = {r.get("Id"): _resolve(r.get("Target", "")) for r in relations}
-        self.strings = {SHARED_STRINGS} | {targets[r.get("Id")] for r in relations
-                                           if r.get("Type", "").endswith("/sharedStrings")}
-        self.styles = {STYLES} | {targets[r.get("Id")] for r in relations if r.get("Type", "").endswith("/styles")}
-        self.sheet_parts: dict[str, str] = {}  # in workbook order: the first is calamine's sheet 0
-        for sh in book.iter(f"{NS_MAIN}sheet"):
-            self.sheet_parts[sh.get("name", "")] = targets.get(sh.get(f"{NS_REL}id"), "")
-        self.properties: dict[str, str] = {}
-        custom = self.xml(CUSTOM)
-        for prop in custom.iter(f"{NS_CUSTOM}property") if custom is not None else []:
-            self.properties[prop.get("name", "")] = "".join(prop.itertext()).strip()
+        info = _workbook_info(book, self.read(WORKBOOK_RELS))
+        self.names: dict[str, tuple[str, str]] = dict(info.names)
+        self.strings, self.styles = info.strings, info.styles
+        self.sheet_parts: dict[str, str] = dict(info.sheet_parts)  # in workbook order: calamine's sheet 0 first
+        custom = self.read(CUSTOM)
+        self.properties: dict[str, str] = dict(_properties(custom)) if custom is not None else {}
 
     def close(self) -> None:
         self.zf.close()
@@ -221,157 +204,44 @@ class WorkbookPackage:
         return buffer
 
 
+class _WorkbookInfo(NamedTuple):
+    names: tuple[tuple[str, tuple[str, str]], ...]
+    strings: frozenset[str]
+    styles: frozenset[str]
+    sheet_parts: tuple[tuple[str, str], ...]
+
+
+# Workbooks made from one template share these parts byte for byte: a batch parses each distinct one once.
+@lru_cache(maxsize=16)
+def _workbook_info(book_xml: bytes, rels_xml: bytes | None) -> _WorkbookInfo:
+    """The defined names (global ones that point at a cell or a text section's rows), the shared strings and
+    styles parts and the sheets' parts by name, in workbook order."""
+    book = parse_xml(book_xml, WORKBOOK)
+    names: dict[str, tuple[str, str]] = {}
+    for dn in book.iter(f"{NS_MAIN}definedName"):
+        target = name_target(dn.text or "")  # a cell, or a text section's rows
+        if dn.get("localSheetId") is None and target:
+            names[dn.get("name", "")] = target
+    rels = parse_xml(rels_xml, WORKBOOK_RELS) if rels_xml is not None else None
+    relations = list(rels.iter(f"{NS_PKG_REL}Relationship")) if rels is not None else []
+    targets = {r.get("Id"): _resolve(r.get("Target", "")) for r in relations}
+    strings = {SHARED_STRINGS} | {targets[r.get("Id")] for r in relations
+                                  if r.get("Type", "").endswith("/sharedStrings")}
+    styles = {STYLES} | {targets[r.get("Id")] for r in relations if r.get("Type", "").endswith("/styles")}
+    sheet_parts: dict[str, str] = {}
+    for sh in book.iter(f"{NS_MAIN}sheet"):
+        sheet_parts[sh.get("name", "")] = targets.get(sh.get(f"{NS_REL}id"), "")
+    return _WorkbookInfo(tuple(names.items()), frozenset(strings), frozenset(styles), tuple(sheet_parts.items()))
+
+
+@lru_cache(maxsize=16)
+def _properties(custom_xml: bytes) -> tuple[tuple[str, str], ...]:
+    """The custom document properties by name."""
+    custom = parse_xml(custom_xml, CUSTOM)
+    return tuple((prop.get("name", ""), "".join(prop.itertext()).strip())
+                 for prop in custom.iter(f"{NS_CUSTOM}property"))
+
+
 def _resolve(target: str) -> str:
     """A relationship target of the workbook as a part name."""
     return target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
-
-
-# --- Sheets -----------------------------------------------------------------------------------------------------
-
-class Extent(NamedTuple):
-    """How far a sheet's content reaches: ``rows``/``cols`` are one past the farthest row/column (0 when empty);
-    ``cells`` counts the cell elements."""
-
-    rows: int
-    cols: int
-    cells: int
-
-
-# Every spreadsheet program writes a cell as <c r="B7" …>: when all cells of a sheet are written so, the farthest
-# address of any cell (empty ones too) bounds the content, found without parsing. A sheet where that reaches
-# beyond the bound, or with cells written otherwise (no r=, a prefix), takes the exact, parsing path.
-_PLAIN_CELL = re.compile(rb'<c r="([A-Z]{1,3})([1-9][0-9]{0,6})"')
-_REF = re.compile(r"([A-Z]{1,3})([1-9][0-9]{0,6})")
-_ROW = re.compile(r"[1-9][0-9]{0,6}")
-MAX_ROWS = 1_048_576  # the last row of a sheet in Excel, WPS and LibreOffice
-
-
-def _plain_extent(data: bytes) -> Extent | None:
-    """The extent of all cells (empty ones too) when every cell is written <c r="B7" …>; else None."""
-    body = data[data.find(b"sheetData"):data.rfind(b"sheetData")]  # cells live in <sheetData>
-    cells = _PLAIN_CELL.findall(body)
-    if len(cells) != body.count(b"<c") or b":c" in body:  # (no other element in <sheetData> starts so)
-        return None
-    if not cells:
-        return Extent(0, 0, 0)
-    letters, digits = zip(*cells, strict=True)
-    return Extent(max(map(int, digits)), max(col_index(c.decode()) for c in set(letters)) + 1, len(cells))
-
-
-def fits(data: bytes, rows: int, cols: int) -> bool:
-    """Whether every cell of a sheet lies within ``rows`` x ``cols``, found cheaply (False: it may not)."""
-    plain = _plain_extent(data)
-    return plain is not None and plain.rows <= rows and plain.cols <= cols
-
-
-def sheet_extent(data: bytes, bound: tuple[int, int] | None = None) -> Extent:
-    """How far a sheet's content reaches as calamine will see it. Within ``bound`` (rows, columns) it may count
-    empty styled cells too (a cheap upper bound); beyond it, only cells with a value, formula or inline text."""
-    plain = _plain_extent(data)
-    if plain is not None and (bound is None or (plain.rows <= bound[0] and plain.cols <= bound[1])):
-        return plain
-    rows = cols = n = 0
-    for row, col, _, has_content in sheet_cells(data):
-        n += 1
-        if has_content:
-            rows, cols = max(rows, row + 1), max(cols, col + 1)
-    return Extent(rows, cols, n)
-
-
-def local_name(tag: str) -> str:
-    return tag.rpartition("}")[2]
-
-
-def sheet_cells(data: bytes, part: str = "工作表") -> Iterator[tuple[int, int, Element, bool]]:
-    """Each cell of a sheet with its zero-based position as calamine reads it (a cell without r= follows the one
-    before it in its row; a row without r= follows the row before it), its element and whether it holds
-    something. Streams the XML (elements are cleared as they are passed)."""
-    row_index, col_index_ = -1, 0
-    try:
-        for event, elem in safexml.iterparse(data, events=("start", "end")):
-            name = local_name(elem.tag)
-            if event == "start" and name == "row":
-                r = elem.get("r")
-                if r is not None and not (_ROW.fullmatch(r) and int(r) <= MAX_ROWS):  # calamine would believe it
-                    raise damaged(part, f"中的行号“{r[:20]}”无效", f"has a bad row number {r[:20]!r}")
-                row_index = int(r) - 1 if r is not None else row_index + 1
-                col_index_ = 0
-            elif event == "end" and name == "row":
-                elem.clear()
-            elif event == "end" and name == "c":
-                ref = elem.get("r")
-                if ref is not None:
-                    m = _REF.fullmatch(ref)
-                    if not m:
-                        raise damaged(part, f"中的单元格地址“{ref[:20]}”无效", f"has a bad cell address {ref[:20]!r}")
-                    pos = (int(m.group(2)) - 1, col_index(m.group(1)))
-                else:
-                    pos = (max(row_index, 0), col_index_)
-                col_index_ = pos[1] + 1
-                has_content = any(local_name(child.tag) in ("v", "is", "f") for child in elem)
-                yield pos[0], pos[1], elem, has_content
-    except safexml.HostileXML:
-        raise _hostile(part) from None
-    except (ParseError, ValueError):
-        raise damaged(part) from None
-
-
-_PLAIN_ELEMENT = re.compile(rb'<c r="([A-Z]{1,3})([1-9][0-9]{0,6})"[^>]*?(?:/>|>.*?</c>)', re.S)
-
-
-def trim_sheet(data: bytes, rows: int, cols: int, part: str = "工作表") -> tuple[bytes, str | None]:
-    """The sheet XML with the cells beyond ``rows`` x ``cols`` removed, and the farthest address of a removed cell
-    that held something (None, and the bytes unchanged, when no such cell lies beyond)."""
-    if _plain_extent(data) is not None:  # every cell with its r=: cut them out as text
-        columns: dict[bytes, int] = {}
-        far = [-1, -1]
-
-        def cut(m: re.Match[bytes]) -> bytes:
-            row = int(m.group(2)) - 1
-            col = columns.get(m.group(1))
-            if col is None:
-                col = columns[m.group(1)] = col_index(m.group(1).decode())
-            if row < rows and col < cols:
-                return m.group(0)
-            if not m.group(0).endswith(b"/>"):  # it holds something
-                far[0], far[1] = max(far[0], row), max(far[1], col)
-            return b""
-
-        trimmed = _PLAIN_ELEMENT.sub(cut, data)
-        extent = _plain_extent(trimmed)
-        if extent is not None and extent.rows <= rows and extent.cols <= cols:  # (else: the exact way below)
-            return (trimmed, to_address(*far)) if far[0] >= 0 else (data, None)
-    return _trim_parsed(data, rows, cols, part)
-
-
-def _trim_parsed(data: bytes, rows: int, cols: int, part: str) -> tuple[bytes, str | None]:
-    """``trim_sheet`` by parsing: the trimmed sheet holds the kept cells (each with its r=) and the merged ranges,
-    all calamine reads of a sheet."""
-    kept: dict[int, list[bytes]] = {}
-    far_row = far_col = -1
-    for row, col, elem, has_content in sheet_cells(data, part):
-        if row >= rows or col >= cols:
-            if has_content:
-                far_row, far_col = max(far_row, row), max(far_col, col)
-        elif has_content:
-            elem.set("r", to_address(row, col))
-            kept.setdefault(row, []).append(_serialize(elem))
-        elem.clear()
-    if far_row < 0:
-        return data, None
-    out = [b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>']
-    for row in sorted(kept):
-        out.append(b'<row r="%d">' % (row + 1) + b"".join(kept[row]) + b"</row>")
-    out.append(b"</sheetData>")
-    out.extend(m.group(0) for m in re.finditer(rb"<(?:[\w.-]+:)?mergeCells\b.*?</(?:[\w.-]+:)?mergeCells>", data,
-                                                re.S))
-    out.append(b"</worksheet>")
-    return b"".join(out), to_address(max(far_row, 0), max(far_col, 0))
-
-
-def _serialize(elem: Element) -> bytes:
-    try:
-        text: bytes = safexml.tostring(elem, default_namespace=NS_MAIN[1:-1])
-    except ValueError:  # an element outside the main namespace
-        text = safexml.tostring(elem)
-    return text

@@ -1,9 +1,9 @@
 """Read a report workbook file (.xlsx/.xlsm, also LibreOffice/WPS re-saves) into a RawBook.
 
 Values come from python-calamine (the only module importing it), reading an in-memory copy of the parts the
-format needs, read within the limits and with the cells beyond each sheet's bound removed (``reading.package``);
-defined names, custom document properties, formulas without cached values and error values (#DIV/0!, which
-calamine reads as empty) come from the workbook XML.
+format needs, read within the limits (``reading.package``) and with the cells beyond each sheet's bound removed
+(``reading.sheetxml``); defined names, custom document properties, formulas without cached values and error
+values (#DIV/0!, which calamine reads as empty) come from the workbook XML.
 openpyxl is never imported here, so ``xltools check`` starts fast.
 """
 
@@ -21,20 +21,9 @@ from xltools.format.findings import FindingFactory
 from xltools.reading.explanations import EXPLANATION_SHEET, explanation_rows
 from xltools.reading.labels import Grid
 from xltools.reading.locate import locate_cells, sheet_bounds, spec_of
-from xltools.reading.package import (
-    NS_MAIN,
-    RESAVE,
-    RESAVE_EN,
-    WorkbookPackage,
-    damaged,
-    fits,
-    local_name,
-    parse_xml,
-    sheet_cells,
-    sheet_extent,
-    trim_sheet,
-)
+from xltools.reading.package import NS_MAIN, RESAVE, RESAVE_EN, WorkbookPackage, damaged, parse_xml
 from xltools.reading.rawbook import RawBook
+from xltools.reading.sheetxml import local_name, sheet_cells, sheet_extent, trim_sheet
 
 SUFFIXES = (".xlsx", ".xlsm")
 # Other spreadsheet files a unit may send as its report: in a folder they are listed with the reason they cannot be
@@ -55,10 +44,9 @@ def _bounded_sheets(pkg: WorkbookPackage, bounds: dict[str, tuple[int, int]]
             raise damaged(pkg.sheet_parts[name] or name, "缺失", "is missing")
         if not data.rstrip().endswith(b"sheet>"):  # calamine would read what is there and say nothing
             raise damaged(pkg.sheet_parts[name], "不完整", "is truncated")
-        if not fits(data, rows, cols):
-            data, far = trim_sheet(data, rows, cols, pkg.sheet_parts[name])
-            if far:
-                stray.append((name, far))
+        data, far = trim_sheet(data, rows, cols, pkg.sheet_parts[name])
+        if far:
+            stray.append((name, far))
         sheets[name] = data
     return sheets, stray
 
@@ -246,10 +234,13 @@ def _streamed_formulas(data: bytes, part: str) -> dict[str, str]:
     return found
 
 
+_ERROR_TYPE = re.compile(rb"""\bt\s*=\s*["']e["']""")  # an error cell's type attribute (one scan, not two)
+
+
 def sheet_errors(data: bytes, part: str = "工作表") -> dict[tuple[int, int], str]:
     """The error values (#DIV/0!, #REF!, …) of a sheet's error cells by zero-based position: calamine reads them as
     empty cells, but a clerk's broken formula is not a blank."""
-    if b't="e"' not in data and b"t='e'" not in data:
+    if not _ERROR_TYPE.search(data):
         return {}
     found: dict[tuple[int, int], str] = {}
     for row, col, elem, _ in sheet_cells(data, part):

@@ -8,12 +8,19 @@ Every text goes through ``_text`` (the one place): control characters are cleane
 line break becomes a line break in the cell), a text longer than an Excel cell holds is an error rather than cut
 off, and it is written with ``write_string`` into a workbook that turns no string into a formula, number or link:
 ``=HYPERLINK(…)`` typed by a clerk stays text.
+
+XlsxWriter prepares every formula with regular-expression substitutions (in 3.3: 29 for a cell formula, 155 for a
+conditional format or a validation) that add the ``_xlfn.`` prefix of Excel's newer function names. The workbook's
+formulas use only portable functions (``check_formulas.FUNCTIONS``), which no substitution touches, so
+``_ReportSheet`` skips them for a formula whose every ``NAME(`` is one of those (``_portable``) and leaves every
+other formula to XlsxWriter: the written XML is the same either way (tests/test_writer_formulas.py).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple
 
@@ -32,6 +39,7 @@ from xltools.reading.explanations import EXPLANATION_HEADER, EXPLANATION_SHEET, 
 from xltools.reading.locate import PROP_TEMPLATE, PROP_VERSION
 from xltools.textsafe import clean_text
 from xltools.workbook.buttons import BUTTON_NOTE, BUTTON_ROLES, BUTTONS, CONF_HELP, CONF_ROWS, CONF_SHEET
+from xltools.workbook.check_formulas import FUNCTIONS
 from xltools.workbook.check_sheet_writer import write_check_sheet
 
 FIXED_CREATED = dt.datetime(2021, 9, 26)
@@ -64,6 +72,36 @@ INPUT_STYLES: dict[str, dict[str, Any]] = {
 }
 ERROR_FILL = {"bg_color": "#FFC7CE", "font_color": "#9C0006"}
 WARNING_FILL = {"bg_color": "#FFEB9C", "font_color": "#9C5700"}
+
+
+_CALL = re.compile(r"[A-Za-z0-9_.]*\(")  # a name (possibly empty) and its opening parenthesis
+PORTABLE = FUNCTIONS | {"ISNUMBER", "ROUND"}  # the check sheet's functions and the amount cells' validation's
+
+
+def _portable(formula: str) -> bool:
+    """Whether XlsxWriter's formula preparation would leave ``formula`` as it is (apart from the leading "="):
+    no array braces, and every name directly before a "(" is a portable function. Its substitutions all end in a
+    function name and "(", so a name outside ``PORTABLE``, even inside a string literal, takes the slow path."""
+    if formula.startswith("{") or formula.endswith("}"):
+        return False
+    return all(len(m) == 1 or m[:-1] in PORTABLE for m in _CALL.findall(formula))
+
+
+class _ReportSheet(Worksheet):  # type: ignore[misc]  # XlsxWriter has no type hints
+    """A worksheet whose portable formulas skip XlsxWriter's substitutions (see the module's docstring)."""
+
+    def _prepare_formula(self, formula: str, expand_future_functions: bool = False) -> str:
+        if _portable(formula):
+            return formula[1:] if formula.startswith("=") else formula
+        prepared: str = super()._prepare_formula(formula, expand_future_functions)
+        return prepared
+
+
+class _Workbook(xlsxwriter.Workbook):  # type: ignore[misc]
+    """Every worksheet added is a ``_ReportSheet`` (XlsxWriter's documented ``worksheet_class`` argument)."""
+
+    def add_worksheet(self, name: str | None = None, worksheet_class: Any = None) -> Worksheet:
+        return super().add_worksheet(name, worksheet_class or _ReportSheet)
 
 
 def _text(value: object, where: str) -> str:
@@ -316,8 +354,8 @@ def write_workbook(spec: FormatSpec, path: str, doc: ReportDocument | None = Non
 
 def _write(spec: FormatSpec, path: str, doc: ReportDocument | None, data_sheets: Sequence[DataSheet],
            properties: dict[str, str] | None, macro: MacroParts | None, options: dict[str, Any]) -> None:
-    wb = xlsxwriter.Workbook(path, {"strings_to_numbers": False, "strings_to_formulas": False,
-                                    "strings_to_urls": False, **options})
+    wb = _Workbook(path, {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False,
+                          **options})
     title = f"{doc.unit}{doc.year or ''}年政府信息公开工作年度报告" if doc and doc.unit else "政府信息公开工作年度报告"
     props: dict[str, Any] = {"title": _text(title, "title").replace("\n", " "), "subject": spec.title,
                              "comments": spec.doc_no}
