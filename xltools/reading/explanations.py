@@ -15,6 +15,7 @@ from xltools.format.addresses import to_address
 EXPLANATION_SHEET = "情况说明"
 RULE, PLACE, LABELS, PROBLEM, TEXT, CELL = "规则", "位置", "行｜列", "问题", "情况说明", "单元格编号"
 EXPLANATION_HEADER = (RULE, PLACE, LABELS, PROBLEM, TEXT, CELL)
+WIDTHS = (24, 14, 30, 60, 50, 30)  # of the sheet's columns
 TITLE = ("情况说明：“警告”和“提示”确有其事、不需修改的，在“情况说明”列（黄色）写明原因，以后每次校验都显示为“已说明”。"
          "“错误”必须改正，不能说明。点“校验”或用 xltools check --annotate 会列出可以说明的问题。")
 HEADER_ROWS = 2  # the title, then the header

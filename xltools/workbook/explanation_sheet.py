@@ -19,6 +19,7 @@ from xltools.reading.explanations import (
     EXPLANATION_HEADER,
     EXPLANATION_SHEET,
     TITLE,
+    WIDTHS,
     ExplanationRow,
     explanation_rows,
 )
@@ -26,7 +27,6 @@ from xltools.workbook.port import SheetTable, WorkbookPort
 
 EXPLAINABLE = ("warning", "info")
 TEXT_COLUMN = EXPLANATION_HEADER.index("情况说明")
-WIDTHS = (24, 14, 30, 60, 50, 30)
 INPUT_FILL = "FFF2CC"  # the template's input colour
 DONE_FILL = "E2EFDA"  # an explanation written
 RESULTS = "校验结果"  # xltools.workbook.actions.RESULTS_SHEET (actions imports this module)

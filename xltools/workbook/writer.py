@@ -35,12 +35,12 @@ from xltools.format.addresses import absolute, col_letters, parse_address
 from xltools.format.layout import paragraph_rows, text_height
 from xltools.format.spec import CellSpec, FormatSpec, SheetSpec
 from xltools.reading.document import EXCEL_CELL_CHARS, ReportDocument
-from xltools.reading.explanations import EXPLANATION_HEADER, EXPLANATION_SHEET, TITLE
 from xltools.reading.locate import PROP_TEMPLATE, PROP_VERSION
 from xltools.textsafe import clean_text
 from xltools.workbook.buttons import BUTTON_NOTE, BUTTON_ROLES, BUTTONS, CONF_HELP, CONF_ROWS, CONF_SHEET
 from xltools.workbook.check_formulas import FUNCTIONS
 from xltools.workbook.check_sheet_writer import write_check_sheet
+from xltools.workbook.explanation_template import write_explanation_sheet
 
 FIXED_CREATED = dt.datetime(2021, 9, 26)
 FONT = "宋体"
@@ -209,39 +209,6 @@ def _conditional_formats(spec: FormatSpec, sheets: dict[str, Worksheet], fmt: Fo
             sheets[c.sheet].conditional_format(c.address, {"type": "formula", "criteria": formula, "format": fmt})
 
 
-EXPLANATION_ROWS = 30  # empty rows of the template's 情况说明 sheet (the 校验 button lists the findings there)
-EXPLANATION_WIDTHS = (24, 14, 30, 60, 50, 30)
-
-
-def _write_explanation_sheet(wb: Workbook, fmts: dict[str, Format], doc: ReportDocument | None) -> None:
-    """The 情况说明 sheet (``xltools.reading.explanations``): the note, the header and empty rows, the 情况说明
-    column in the input colour. Protected like every sheet, but every cell below the header is open: a clerk may
-    write rows by hand, and insert or delete rows."""
-    ws = wb.add_worksheet(EXPLANATION_SHEET)
-    last = len(EXPLANATION_HEADER) - 1
-    ws.merge_range(0, 0, 0, last, TITLE, fmts["instruction"])
-    ws.set_row(0, 45)
-    open_cell = wb.add_format({"font_name": FONT, "locked": False, "text_wrap": True, "valign": "top"})
-    for col, (name, width) in enumerate(zip(EXPLANATION_HEADER, EXPLANATION_WIDTHS, strict=True)):
-        ws.set_column(col, col, width, open_cell)
-        ws.write_string(1, col, name, fmts["header"])
-    text = EXPLANATION_HEADER.index("情况说明")
-    written = list(doc.explanations) if doc is not None else []
-    for row in range(2, 2 + max(EXPLANATION_ROWS, len(written))):
-        ws.write_blank(row, text, None, fmts["in_text"])
-    for row, e in enumerate(written, start=2):  # from the JSON document (``new --from``): as written
-        values = {"规则": e.rule, "位置": e.place, "单元格编号": e.cell_id, "情况说明": e.text}
-        for col, name in enumerate(EXPLANATION_HEADER):
-            if values.get(name):
-                ws.write_string(row, col, _text(values[name], f"{EXPLANATION_SHEET}!{name}"),
-                                fmts["in_text"] if name == "情况说明" else None)
-    ws.freeze_panes(2, 0)
-    ws.set_paper(9)
-    ws.set_landscape()
-    ws.fit_to_pages(1, 0)
-    ws.protect("", {"format_columns": True, "format_rows": True, "insert_rows": True, "delete_rows": True})
-
-
 class MacroParts(NamedTuple):
     vba_project: bytes | None  # None: a seed workbook for building the project itself
 
@@ -403,7 +370,7 @@ def _write(spec: FormatSpec, path: str, doc: ReportDocument | None, data_sheets:
         wb.define_name(cell.name, f"='{cell.sheet}'!{':'.join(map(absolute, (cell.block or cell.address).split(':')))}")
     _conditional_formats(spec, sheets, fmts["error"])
     write_check_sheet(wb, spec, sheets, fmts, FONT)
-    _write_explanation_sheet(wb, fmts, doc)
+    write_explanation_sheet(wb, fmts, doc, _text, FONT)
     sheets[spec.sheets[0].name].activate()
     for data in data_sheets:
         _write_data_sheet(wb, data, fmts)
