@@ -246,6 +246,9 @@ def department(folder: Path, unit: str, *, code: str = "", year: int = 2024, nam
     doc["meta"] = {"date": f"{year + 1}-01-20", "level": "部门", **({"code": code} if code else {})}
     for cell in BUMPED:
         doc["values"][cell] += bump
+    if bump:  # the text quotes the tables: it says the bumped figures too
+        doc["texts"]["S1"] = doc["texts"]["S1"].replace("申请3119件", f"申请{3119 + bump}件").replace(
+            "办结3050件", f"办结{3050 + bump}件")
     if error:
         doc["values"]["T3.new_received.natural_person"] += 7
     folder.mkdir(parents=True, exist_ok=True)
@@ -255,3 +258,26 @@ def department(folder: Path, unit: str, *, code: str = "", year: int = 2024, nam
     new(out, data=source, overwrite=True)
     source.unlink()
     return out
+
+
+def previous_year_document(doc: dict[str, Any]) -> dict[str, Any]:
+    """Last year's report that fits ``doc`` (a consecutive-year pair built from hand-checked values): year − 1, its
+    结转下年度 = this year's 上年结转 on every column, its 表二 in force = this year's in force − issued + repealed, and
+    its 本年新收 set so that its own column balance holds (its other numbers are this year's)."""
+    last = copy.deepcopy(doc)
+    year = int(doc["year"]) - 1
+    last["year"] = year
+    last["meta"] = {**doc.get("meta", {}), "date": f"{year + 1}-01-20"}
+    v = last["values"]
+    for col in ("natural_person", "commercial_enterprise", "research_institution", "public_interest_org",
+                "legal_service_org", "other_org", "total"):
+        v[f"T3.carried_forward.{col}"] = doc["values"][f"T3.carried_over.{col}"]
+        v[f"T3.new_received.{col}"] = (v[f"T3.r_total.{col}"] + v[f"T3.carried_forward.{col}"]
+                                       - v[f"T3.carried_over.{col}"])
+        assert v[f"T3.new_received.{col}"] >= 0, col
+    for row in ("regulations", "normative_documents"):
+        now = doc["values"]
+        v[f"T2.{row}.in_force"] = now[f"T2.{row}.in_force"] - now[f"T2.{row}.issued"] + now[f"T2.{row}.repealed"]
+    last.pop("texts", None)
+    return last
+

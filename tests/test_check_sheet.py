@@ -12,7 +12,7 @@ from typing import get_args
 import openpyxl
 from helpers import check_json, clean_document, run, write_doc
 
-from xltools.format.rulekinds import KINDS, NumberCellId
+from xltools.format.rulekinds import KINDS, PREVIOUS_KINDS, NumberCellId
 from xltools.format.spec import load_spec
 from xltools.workbook.check_formulas import (
     CHECK_SHEET,
@@ -31,6 +31,8 @@ def number_kinds() -> set[str]:
     """The declared rule kinds that read number cells: the arithmetic rules."""
     found = set()
     for name, kind in KINDS.items():
+        if name in PREVIOUS_KINDS:  # against last year's report: no formula can read it
+            continue
         for tp in kind.params.values():
             if tp is NumberCellId or NumberCellId in get_args(tp):
                 found.add(name)
@@ -45,7 +47,7 @@ def test_every_arithmetic_rule_instance_has_one_line() -> None:
         got[line.rule.id] = got.get(line.rule.id, 0) + 1
     assert list(got.items()) == expected
     assert sum(n for _, n in expected) == len(lines(SPEC)) == 47
-    assert {r.kind for r in uncovered(SPEC)} == {"text_required", "text_contains", "text_max_length"}
+    assert {r.kind for r in uncovered(SPEC)} == {"text_required", "text_contains", "text_max_length", "text_quotes"}
 
 
 def sheet_xml(book: Path, name: str) -> str:

@@ -189,7 +189,9 @@ def test_annotated_copies_go_back_and_originals_stay(tmp_path: Path) -> None:
     assert "2 个错误" in str(rows[0][0])
     assert {r[1] for r in rows[2:]} == {"T3_ROW_TOTAL", "T3_COL_BALANCE"}
     assert copy["表三"].protection.sheet  # the sheet protection survives
-    assert copy["表三"]["J5"].fill.fgColor.rgb.endswith("FFC7CE") and "总计" in copy["表三"]["J5"].comment.text
+    # D5 is the likely cause of both: it and the totals it broke share one colour (cause before echoes)
+    assert copy["表三"]["J5"].fill.fgColor.rgb.endswith("F8CBAD") and "总计" in copy["表三"]["J5"].comment.text
+    assert copy["表三"]["D5"].fill.fgColor.rgb.endswith("F8CBAD") and "可能的原因" in copy["表三"]["D5"].comment.text
     assert not (back / "市民政局-校验结果.xlsx").exists()  # a unit that passed has nothing to fix: no copy
 
 

@@ -26,6 +26,8 @@ def _unit(src: Path, inbox: Path, unit: str, i: int, year: int = 2024, error: bo
     for cell in ("new_received", "r_granted", "r_total"):
         doc["values"][f"T3.{cell}.natural_person"] += i * 100
         doc["values"][f"T3.{cell}.total"] += i * 100
+    doc["texts"]["S1"] = doc["texts"]["S1"].replace("申请3119件", f"申请{3119 + i * 100}件").replace(
+        "办结3050件", f"办结{3050 + i * 100}件")  # the text quotes the tables (TEXT_* rules)
     book = write_doc(doc, src, name or unit)
     if error:
         wb = openpyxl.load_workbook(book)

@@ -8,7 +8,7 @@ from typing import Any
 
 import openpyxl
 import pytest
-from helpers import check_json, clean_document, findings_of, write_doc
+from helpers import check_json, clean_document, findings_of, previous_year_document, write_doc
 
 from xltools.checking.rules import run_rules
 from xltools.format.spec import load_spec
@@ -53,6 +53,29 @@ DOC_CASES: dict[str, tuple[Callable[[Doc], None], str]] = {
     "META_INVALID": (lambda d: d.update(year=2019), "封面!B5"),
     "META_CODE_FORMAT": (lambda d: d["meta"].update(code="12345"), "封面!B8"),
     "S_REPORT_DATE": (lambda d: d["meta"].update(date="2024-06-30"), "封面!B6"),
+    # numbers quoted in the text that differ from the tables (the clean document quotes the tables' own)
+    "TEXT_APPLICATIONS": (lambda d: set_text(d, "S1.text", "全年共收到政府信息公开申请3000件。"), "正文!A3"),
+    "TEXT_CARRIED_OVER": (lambda d: set_text(d, "S1.text", "上年结转申请30件。"), "正文!A3"),
+    "TEXT_RESULTS": (lambda d: set_text(d, "S1.text", "全年办结政府信息公开申请3000件。"), "正文!A3"),
+    "TEXT_CARRIED_FORWARD": (lambda d: set_text(d, "S1.text", "另有100件结转下年度继续办理。"), "正文!A3"),
+    "TEXT_REVIEW": (lambda d: set_text(d, "S1.text", "政府信息公开行政复议350件。"), "正文!A3"),
+    "TEXT_LITIGATION": (lambda d: set_text(d, "S1.text", "政府信息公开行政诉讼45件。"), "正文!A3"),
+    "TEXT_REGULATIONS": (lambda d: set_text(d, "S1.text", "全年新制发规章2件。"), "正文!A3"),
+    "TEXT_NORMATIVE_DOCUMENTS": (lambda d: set_text(d, "S1.text", "全年印发行政规范性文件9件。"), "正文!A3"),
+    "TEXT_LICENSING": (lambda d: set_text(d, "S1.text", "全年作出行政许可决定447000件。"), "正文!A3"),
+    "TEXT_PUNISHMENT": (lambda d: set_text(d, "S1.text", "全年作出行政处罚决定3985000件。"), "正文!A3"),
+    "TEXT_COERCION": (lambda d: set_text(d, "S1.text", "全年作出行政强制决定88000件。"), "正文!A3"),
+}
+
+# The last-year rules run only with last year's report (check --previous): (how to break the pair, where).
+# ``last`` is built from this year's document by helpers.previous_year_document (a consistent pair).
+PREVIOUS_CASES: dict[str, tuple[Callable[[Doc, Doc], None], str]] = {
+    "PREV_YEAR": (lambda now, last: last.update(year=now["year"] - 2), "封面!B5"),
+    "PREV_CARRIED_OVER": (lambda now, last: bump(last, "T3.carried_forward.natural_person",
+                                                 "T3.carried_forward.total", by=2), "表三!D6"),
+    "PREV_IN_FORCE": (lambda now, last: bump(last, "T2.normative_documents.in_force", by=3), "表二!D5"),
+    "PREV_FEE_JUMP": (lambda now, last: now["values"].update(
+        {"T2.administrative_fees.amount": last["values"]["T2.administrative_fees.amount"] * 200}), "表二!B15"),
 }
 
 
@@ -84,6 +107,24 @@ def _set_escaped(sheet: str, address: str, text: str) -> Callable[[openpyxl.Work
     return edit
 
 
+def _explain(rule: str, place: str, *also: Callable[[openpyxl.Workbook], None]) -> Callable[[openpyxl.Workbook], None]:
+    """A 情况说明 row (rule, place, text), after the edits ``also``."""
+    def edit(wb: openpyxl.Workbook) -> None:
+        for other in also:
+            other(wb)
+        ws = wb["情况说明"]
+        ws["A3"], ws["B3"], ws["E3"] = rule, place, "情况属实，特此说明。"
+    return edit
+
+
+def _profile(name: str) -> Callable[[openpyxl.Workbook], None]:
+    def edit(wb: openpyxl.Workbook) -> None:
+        from openpyxl.packaging.custom import StringProperty
+
+        wb.custom_doc_props.append(StringProperty(name="xltools.profile", value=name))
+    return edit
+
+
 BOOK_CASES: dict[str, tuple[Callable[[openpyxl.Workbook], None], str]] = {
     "VALUE_PLACEHOLDER": (_set("表三", "E9", "/"), "表三!E9"),
     "VALUE_NUMERIC_TEXT": (_set("表三", "D5", "３００１"), "表三!D5"),
@@ -96,6 +137,9 @@ BOOK_CASES: dict[str, tuple[Callable[[openpyxl.Workbook], None], str]] = {
     "TEXT_CONTROL_CHARS": (_set_escaped("正文", "A3", "第一段_x000B_第二段"), "正文!A3"),
     "LAYOUT_MERGED_INPUT": (lambda wb: wb["表三"].merge_cells("D5:E5"), "表三!E5"),
     "LAYOUT_STRAY_CELLS": (_set("表三", "AZ1048576", 7), "表三"),
+    "EXPLANATION_STALE": (_explain("T3_ROW_TOTAL", "表三!J8"), "情况说明"),
+    "EXPLANATION_OF_ERROR": (_explain("VALUE_NOT_A_NUMBER", "表四!A5", _set("表四", "A5", "七十二")), "情况说明"),
+    "PROFILE_NOT_FOUND": (_profile("没有这个配置"), "封面"),
 }
 
 
@@ -106,7 +150,7 @@ def clean_book(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_every_rule_has_a_failing_case() -> None:
     spec = load_spec()
-    assert {r.id for r in spec.rules} == set(DOC_CASES) | set(BOOK_CASES)
+    assert {r.id for r in spec.rules} == set(DOC_CASES) | set(BOOK_CASES) | set(PREVIOUS_CASES)
 
 
 def test_clean_workbook_passes_every_rule(clean_book: Path) -> None:
@@ -134,6 +178,21 @@ def test_rule_fails_on_edited_workbook(rule: str, clean_book: Path, tmp_path: Pa
     book = _edit(_copy(clean_book, tmp_path), editor)
     _, data = check_json(book)
     assert (rule, where) in findings_of(data)
+
+
+@pytest.mark.parametrize("rule", sorted(PREVIOUS_CASES))
+def test_last_year_rule_fails_on_broken_pair(rule: str, tmp_path: Path) -> None:
+    now = clean_document()
+    last = previous_year_document(now)
+    breaker, where = PREVIOUS_CASES[rule]
+    breaker(now, last)
+    book, last_book = write_doc(now, tmp_path, "now"), write_doc(last, tmp_path, "last")
+    _, alone = check_json(book)
+    assert rule not in {r for r, _ in findings_of(alone)}  # never without last year's report
+    _, data = check_json(book, extra=("--previous", str(last_book)))
+    assert (rule, where) in findings_of(data)
+    finding = next(f for f in data["files"][0]["findings"] if f["rule"] == rule)
+    assert finding["severity"] == load_spec().rule(rule).severity and "last.xlsx" in finding["message"]["zh"]
 
 
 def _copy(src: Path, folder: Path) -> Path:

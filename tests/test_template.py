@@ -21,7 +21,7 @@ def test_committed_template_is_what_new_writes(tmp_path: Path) -> None:
 def test_layout_labels_names_protection_and_validation() -> None:
     spec = load_spec()
     wb = openpyxl.load_workbook(TEMPLATE)
-    assert wb.sheetnames == ["封面", "正文", "表二", "表三", "表四", "校验"]
+    assert wb.sheetnames == ["封面", "正文", "表二", "表三", "表四", "校验", "情况说明"]
     ws3 = wb["表三"]
     assert ws3["A2"].value == "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）"
     assert ws3["C11"].value == "3.危及“三安全一稳定”"

@@ -16,7 +16,14 @@ from oletools.olevba import VBA_Parser
 from test_macro_template import _code, expected_buttons, libreoffice_buttons
 
 from xltools.format.spec import load_spec
-from xltools.workbook.actions import FLAG_COLOURS, FLAGS_SHEET, RESULTS_HEADER, RESULTS_SHEET, total_definitions
+from xltools.workbook.actions import (
+    CAUSE_COLOURS,
+    FLAG_COLOURS,
+    FLAGS_SHEET,
+    RESULTS_HEADER,
+    RESULTS_SHEET,
+    total_definitions,
+)
 from xltools.workbook.macro import module_sources
 
 SPEC = load_spec()
@@ -139,8 +146,8 @@ def test_check_annotate_writes_results_sheet_flags_and_notes(tmp_path: Path) -> 
     assert row[0].value == "错误" and row[2].value == f"表三!{total.address}"
     assert row[2].hyperlink.location == f"'表三'!{total.address}"
     assert "（一）予以公开" in row[3].value and row[6].value == str(cell(book, "T3.r_granted.total").value)
-    flagged = wb[total.sheet][total.address]
-    assert flagged.fill.fgColor.rgb.endswith(FLAG_COLOURS["error"])
+    flagged = wb[total.sheet][total.address]  # the likely cause of both errors: the colour of its group
+    assert flagged.fill.fgColor.rgb.endswith(CAUSE_COLOURS[0])
     assert "总计为" in flagged.comment.text and "怎么改" in flagged.comment.text
     blank = SPEC.cell("T2.regulations.issued")
     assert wb[blank.sheet][blank.address].fill.fgColor.rgb.endswith(FLAG_COLOURS["warning"])

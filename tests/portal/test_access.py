@@ -54,6 +54,8 @@ RULES: dict[str, Rule] = {
     "round_consolidate": Rule(OFFICE, ("POST",), "round"),
     "upload_return": Rule(OFFICE, ("POST",), "upload"),
     "upload_accept": Rule(OFFICE, ("POST",), "upload"),
+    "explanation_review": Rule(OFFICE, ("POST",), "upload"),
+    "round_settings": Rule(OFFICE, ("POST",), "round"),
     "consolidation": Rule(OFFICE, ("GET",), "consolidation"),
     "consolidation_download": Rule(OFFICE, ("GET",), "consolidation", ("workbook", "overview")),
 }

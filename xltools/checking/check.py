@@ -15,12 +15,16 @@ import stat
 from collections.abc import Callable, Iterable, Iterator
 from typing import NamedTuple
 
+from xltools.checking.causes import link_causes
+from xltools.checking.explanations import apply_explanations
 from xltools.checking.pool import bug_reason as bug_reason  # (re-exported: consolidate uses both)
 from xltools.checking.pool import map_files as map_files
+from xltools.checking.profiles import Profile, profile_for
 from xltools.checking.rules import run_rules
 from xltools.errors import XltoolsError, debugging
 from xltools.format.findings import SEVERITIES, Finding
 from xltools.format.spec import load_spec
+from xltools.reading.explanations import ExplanationRow
 from xltools.reading.rawbook import RawBook
 from xltools.reading.values import Values, parse_values
 
@@ -37,6 +41,9 @@ class CheckReport(NamedTuple):
     unit: str | None = None
     year: int | None = None
     values: Values | None = None
+    profile: str | None = None  # the label of the province profile checked against (None: the national format)
+    explanation_rows: tuple[ExplanationRow, ...] = ()  # the workbook's 情况说明 rows (for findings added later)
+    applied_profile: Profile | None = None  # the profile itself (for findings added later)
 
     @property
     def readable(self) -> bool:
@@ -46,7 +53,13 @@ class CheckReport(NamedTuple):
         return sum(1 for f in self.findings if f.severity == severity)
 
     def failed(self, strict: bool = False) -> bool:
-        return self.tally("error") > 0 or (strict and self.tally("warning") > 0)
+        """Errors fail; with ``strict`` also the warnings no 情况说明 explains."""
+        return self.tally("error") > 0 or (strict and any(f.severity == "warning" and f.explanation is None
+                                                          for f in self.findings))
+
+    def explained(self) -> int:
+        """How many findings a 情况说明 explains (已说明)."""
+        return sum(1 for f in self.findings if f.explanation is not None)
 
     @property
     def status(self) -> str:
@@ -55,26 +68,34 @@ class CheckReport(NamedTuple):
         return "errors" if self.tally("error") else ("warnings" if self.tally("warning") else "ok")
 
 
-def check_raw(raw: RawBook, today: dt.date | None = None) -> CheckReport:
-    """The pure core: raw cells -> findings, ordered by sheet, then severity, then position."""
-    spec = load_spec(raw.format_id)
+def check_raw(raw: RawBook, today: dt.date | None = None, profile: Profile | None = None) -> CheckReport:
+    """The pure core: raw cells -> findings, ordered by sheet, then severity, then position. ``profile``: a
+    province profile (default: the one the workbook names); the workbook's 情况说明 are matched last."""
+    profile, profile_findings = profile_for(raw, profile)
+    spec = profile.apply(load_spec(raw.format_id)) if profile else load_spec(raw.format_id)
     values, value_findings = parse_values(spec, raw, today)
     findings = [*raw.findings, *value_findings, *run_rules(spec, values)]
+    findings = apply_explanations(spec, profile.adjust(findings) if profile else findings, raw.explanations)
+    findings += profile_findings
     sheet_order = {s.name: i for i, s in enumerate(spec.sheets)}
     findings.sort(key=lambda f: (sheet_order.get(f.cells[0].sheet if f.cells else f.sheet, 99),
                                  SEVERITY_ORDER[f.severity]))
+    findings = link_causes(spec, values, findings)
     unit = values.meta.get("unit")
     year = values.meta.get("year")
     return CheckReport(raw.source, tuple(findings), None, spec.id, unit if isinstance(unit, str) else None,
-                       year if isinstance(year, int) else None, values)
+                       year if isinstance(year, int) else None, values, profile.label if profile else None,
+                       raw.explanations, profile)
 
 
-def check_file(path: str | os.PathLike[str], today: dt.date | None = None) -> CheckReport:
+def check_file(path: str | os.PathLike[str], today: dt.date | None = None,
+               profile: Profile | None = None) -> CheckReport:
     """Check one workbook file."""
-    return read_and_check(path, today)[0]
+    return read_and_check(path, today, profile)[0]
 
 
-def read_and_check(path: str | os.PathLike[str], today: dt.date | None = None) -> tuple[CheckReport, RawBook | None]:
+def read_and_check(path: str | os.PathLike[str], today: dt.date | None = None,
+                   profile: Profile | None = None) -> tuple[CheckReport, RawBook | None]:
     """Check one workbook file; also return what was read (None when it could not be checked). Never raises (but
     with ``xltools --debug`` a bug in xltools comes through with its traceback): a bug becomes a reason that says
     it is one, and the other files of a batch go on."""
@@ -93,7 +114,7 @@ def read_and_check(path: str | os.PathLike[str], today: dt.date | None = None) -
         bug: Exception = exc
     else:
         try:
-            return check_raw(raw, today), raw
+            return check_raw(raw, today, profile), raw
         except Exception as exc:
             bug = exc
     if debugging():  # xltools --debug: the traceback instead
@@ -173,26 +194,28 @@ def expand_inputs(inputs: Iterable[str], suffixes: tuple[str, ...] | None = None
             yield item
 
 
-def check_listed(path: str, today: dt.date | None = None, keep_values: bool = True) -> CheckReport:
+def check_listed(path: str, today: dt.date | None = None, profile: Profile | None = None,
+                 keep_values: bool = True) -> CheckReport:
     """``check`` of one file a user listed or a folder held: a Word/PDF report, a picture or an archive gets the
     reason that says what it is and what to do (``not_a_workbook``); anything else is read and checked.
     ``keep_values`` false: the report without the values (findings only: less to hand back from a worker)."""
     reason = not_a_workbook(path) if file_problem(path) is None else None
     if reason is not None:
         return CheckReport(path, reason=reason)
-    report = check_file(path, today)
+    report = check_file(path, today, profile)
     return report if keep_values else report._replace(values=None)
 
 
 def check(paths: Iterable[str | os.PathLike[str]], today: dt.date | None = None, jobs: int | None = None,
-          progress: Callable[[int], None] | None = None, keep_values: bool = True) -> list[CheckReport]:
+          progress: Callable[[int], None] | None = None, keep_values: bool = True,
+          profile: Profile | None = None) -> list[CheckReport]:
     """Check several files; each gets its own report, unreadable ones included (several files: each in a worker
     process, within the time limit). ``keep_values`` false: reports without their values (the findings are
-    all that is shown)."""
+    all that is shown). ``profile``: a province profile for every file (default: each workbook's)."""
     files = list(expand_inputs(os.fspath(p) for p in paths))
     from xltools.reading import reader  # noqa: F401  (loaded once here, before worker processes fork)
 
     load_spec()  # (likewise the default format)
 
-    return map_files(functools.partial(check_listed, today=today, keep_values=keep_values), files,
+    return map_files(functools.partial(check_listed, today=today, profile=profile, keep_values=keep_values), files,
                      lambda path, reason: CheckReport(path, reason=reason), jobs, progress)

@@ -5,11 +5,21 @@ Every kind is a pure function of the values, with the declared keyword parameter
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import NamedTuple
 
+from xltools.checking.text_numbers import quotes
 from xltools.format.findings import CellRef, Finding, FindingFactory
-from xltools.format.rulekinds import BUILTIN, Level, Number, NumberCellId, TextCellId, implementation_problem
+from xltools.format.rulekinds import (
+    BUILTIN,
+    PREVIOUS_KINDS,
+    CellId,
+    Level,
+    Number,
+    NumberCellId,
+    TextCellId,
+    implementation_problem,
+)
 from xltools.format.spec import FormatSpec
 from xltools.reading.values import Values
 
@@ -17,12 +27,25 @@ Check = Callable[..., Iterator[Finding]]
 KINDS: dict[str, Check] = {}
 
 
+class LastYear(NamedTuple):
+    """Last year's report of the same unit, as the ``previous_*`` kinds compare with it: its numbers by cell id of
+    its format (missing or None: blank or unusable) and what names it in messages."""
+
+    source: str
+    format_id: str
+    numbers: Mapping[str, Number | None]
+    unit: str | None = None
+    year: int | None = None
+
+
 class Context(NamedTuple):
-    """What a kind works on: the format, the report's values and the factory of the rule's findings."""
+    """What a kind works on: the format, the report's values and the factory of the rule's findings; ``previous``:
+    last year's report, for the ``previous_*`` kinds only."""
 
     spec: FormatSpec
     values: Values
     finding: FindingFactory
+    previous: LastYear | None = None
 
     def ref(self, cell_id: str) -> CellRef:
         return CellRef.of(self.spec.cell(cell_id), self.values.addresses.get(cell_id))
@@ -124,11 +147,87 @@ def zero_for_levels(ctx: Context, *, cell: NumberCellId, levels: list[Level]) ->
         yield ctx.finding.make((ctx.ref(cell),), expected=0, actual=value, level=level)
 
 
+def _last(ctx: Context, cell_id: str) -> Number | None:
+    """Last year's number in ``cell_id`` (None: no last year, blank or unusable)."""
+    if ctx.previous is None:
+        return None
+    value = ctx.previous.numbers.get(cell_id)
+    return value if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def _last_source(ctx: Context) -> str:
+    """How messages name last year's report (its file, or what the caller named it)."""
+    return ctx.previous.source if ctx.previous is not None else ""
+
+
+@kind
+def previous_equals(ctx: Context, *, cell: NumberCellId, last: NumberCellId) -> Iterator[Finding]:
+    actual, expected = ctx.values.number(cell), _last(ctx, last)
+    if actual is None or expected is None or _close(actual, expected):
+        return
+    yield ctx.finding.make((ctx.ref(cell),), expected=expected, actual=actual, difference=actual - expected,
+                           last_source=_last_source(ctx))
+
+
+@kind
+def previous_balance(ctx: Context, *, cell: NumberCellId, last: NumberCellId, plus: list[NumberCellId],
+                     minus: list[NumberCellId]) -> Iterator[Finding]:
+    actual, before = ctx.values.number(cell), _last(ctx, last)
+    added, removed = ctx.sum(plus), ctx.sum(minus)
+    if actual is None or before is None or added is None or removed is None:
+        return
+    expected = before + added - removed
+    if _close(actual, expected):
+        return
+    cells = tuple(ctx.ref(i) for i in [cell, *plus, *minus])
+    yield ctx.finding.make(cells, expected=expected, actual=actual, difference=actual - expected, last=before,
+                           added=added, removed=removed, last_source=_last_source(ctx))
+
+
+@kind
+def previous_jump(ctx: Context, *, cell: NumberCellId, last: NumberCellId, factor: float, min_last: Number
+                  ) -> Iterator[Finding]:
+    actual, before = ctx.values.number(cell), _last(ctx, last)
+    if actual is None or before is None or before <= 0 or before < min_last or actual < factor * before:
+        return
+    yield ctx.finding.make((ctx.ref(cell),), expected=f"< {factor:g} × {before:g}", actual=actual, last=before,
+                           times=f"{actual / before:.0f}", last_source=_last_source(ctx))
+
+
+@kind
+def previous_year(ctx: Context, *, cell: CellId) -> Iterator[Finding]:
+    year = ctx.values.meta.get(cell.removeprefix("meta."))
+    prev = ctx.previous
+    if prev is None or prev.year is None or not isinstance(year, int) or year == prev.year + 1:
+        return
+    yield ctx.finding.make((ctx.ref(cell),), expected=year - 1, actual=prev.year, year=year,
+                           last_source=_last_source(ctx))
+
+
+@kind
+def text_quotes(ctx: Context, *, cells: list[TextCellId], patterns: list[str], sums: list[list[NumberCellId]],
+                exclude: list[str]) -> Iterator[Finding]:
+    # a blank table cell has its own finding (VALUE_BLANK): a quote is not compared with it (precision first)
+    totals = [None if any(i in ctx.values.blank for i in ids) else ctx.sum(ids) for ids in sums]
+    if not totals or totals[0] is None:
+        return
+    for cell in cells:
+        ref, text = ctx.text(cell)
+        for quote in quotes(text, patterns, exclude):
+            if any(t is not None and _close(quote.number, t) for t in totals):
+                continue
+            refs = (ref, *(ctx.ref(i) for i in sums[0]))
+            yield ctx.finding.make(refs, expected=totals[0], actual=quote.number,
+                                   difference=quote.number - totals[0], quote=quote.sentence, words=quote.words,
+                                   section=ref.row_label or cell)
+
+
 def run_rules(spec: FormatSpec, values: Values) -> list[Finding]:
-    """Every data-driven rule of the format over the values (built-in value/layout rules run while reading)."""
+    """Every data-driven rule of the format over the values (built-in value/layout rules run while reading; the
+    comparisons with last year only with its numbers: ``xltools.checking.previous``)."""
     findings: list[Finding] = []
     for rule in spec.rules:
-        if rule.kind == BUILTIN:
+        if rule.kind == BUILTIN or rule.kind in PREVIOUS_KINDS:
             continue  # raised by the reader and the value parser
         check, ctx = KINDS[rule.kind], Context(spec, values, FindingFactory(rule))
         for params in rule.expanded:

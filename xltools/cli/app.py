@@ -38,6 +38,16 @@ def _fail(message: str, en: str = "") -> NoReturn:
     raise XltoolsError(message, en)
 
 
+def chosen_profile(name: str | None) -> Any:
+    """The province profile ``--profile`` names (a ``xltools.format.profile.Profile``), loaded and validated
+    before anything runs: a mistake is a FormatError (exit code 2) with "did you mean"; None without the option."""
+    if name is None:
+        return None
+    from xltools.format.profile import load_profile
+
+    return load_profile(name)
+
+
 def _set_lang(lang: str) -> None:
     """Commands with ``--lang`` call this so that their errors are shown in that language."""
     click.get_current_context().meta[LANG] = lang

@@ -5,11 +5,14 @@ from __future__ import annotations
 import contextlib
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from xltools.cli.app import _progress, cli
+
+if TYPE_CHECKING:
+    from xltools.consolidate.consolidation import Consolidation
 
 
 @cli.command()
@@ -25,8 +28,12 @@ from xltools.cli.app import _progress, cli
               help="为每个有错误、需要修改的单位写一份带“校验结果”表的工作簿，用于退回修改 / "
                    "annotated copies of the units with errors, to send back")
 @click.option("--overwrite", is_flag=True, help="覆盖已有文件 / replace existing outputs")
+@click.option("--previous", metavar="DIR", type=click.Path(exists=True, file_okay=False),
+              help="上年度各单位报告所在的文件夹：每个单位与自己的上年度报告比较（按单位代码，无代码按名称匹配）"
+                   " / a folder of last year's reports: each unit is compared with its own (by code, else name)")
 def consolidate(inputs: tuple[str, ...], output: str, unit: str, year: int, roster: str | None,
-                include_invalid: bool, jobs: int | None, annotate_dir: str | None, overwrite: bool) -> None:
+                include_invalid: bool, jobs: int | None, annotate_dir: str | None, overwrite: bool,
+                previous: str | None) -> None:
     """汇总各单位的工作簿（逐级汇总），生成本级的年度报告工作簿、汇总明细、报送情况和汇总情况网页。
 
     Consolidate department (or county) workbooks into this level's report workbook, with the details behind
@@ -40,6 +47,7 @@ def consolidate(inputs: tuple[str, ...], output: str, unit: str, year: int, rost
     Example:
         xltools consolidate 报送/ -o 全市汇总.xlsx --unit ××市人民政府 --year 2024 --roster 名单.csv
         xltools consolidate 市本级.xlsx 县区/*.xlsx -o 全市.xlsx --unit ××市 --year 2024 --annotate-dir 退回/
+        xltools consolidate 报送/ -o 全市汇总.xlsx --unit ××市人民政府 --year 2024 --previous 2023报送/
     """
     from xltools.consolidate.collect import expand_workbooks
     from xltools.consolidate.consolidation import consolidate as run_consolidate
@@ -50,7 +58,8 @@ def consolidate(inputs: tuple[str, ...], output: str, unit: str, year: int, rost
     files = expand_workbooks(inputs, this_run_files(Path(output), roster, True)) if sys.stderr.isatty() else []
     bar = _progress(len(files), "读取")
     options: dict[str, Any] = {"unit": unit, "year": year, "roster": roster, "jobs": jobs, "overwrite": overwrite,
-                               "include_invalid": include_invalid, "annotate_dir": annotate_dir}
+                               "include_invalid": include_invalid, "annotate_dir": annotate_dir,
+                               "previous": previous}
     with bar or contextlib.nullcontext():
         result = run_consolidate(inputs, output, progress=bar.update if bar else None, **options)
 
@@ -59,6 +68,8 @@ def consolidate(inputs: tuple[str, ...], output: str, unit: str, year: int, rost
             click.echo(describe(entry))
     for file, reason in result.copy_failures:
         click.echo(f"  未生成退回文件 {file}\n        {reason}")
+    if result.no_previous is not None:
+        _previous_lines(result)
     counts = "，".join(f"{STATUS_ZH[s]} {result.count(s)}" for s in STATUS_ZH if result.count(s))
     click.echo(f"汇总：{counts}")
     pages = overview_pages(result.output, len(result.entries))
@@ -81,3 +92,24 @@ def consolidate(inputs: tuple[str, ...], output: str, unit: str, year: int, rost
     texts = "、".join(s.numeral for s in spec.text_sections)
     click.echo(f"下一步：在汇总工作簿的封面填写成文日期、在正文填写{texts}部分，然后 xltools check / export。")
     sys.exit(0 if result.clean else 1)
+
+
+def _previous_lines(result: Consolidation) -> None:
+    """``--previous``: each unit's differences from last year's report, and the units without one."""
+    from xltools.format.rulekinds import PREVIOUS_KINDS
+    from xltools.format.spec import load_spec
+
+    kinds = {r.id: r.kind for r in load_spec(result.document.format_id).rules}
+    for entry in result.entries:
+        u = entry.result
+        found = [f for f in (u.findings if u is not None else ()) if kinds.get(f.rule) in PREVIOUS_KINDS]
+        if u is None or not found:
+            continue
+        click.echo(f"与上年度比较  {u.unit or u.file}（{u.file}）")
+        for f in found:
+            severity = "错误" if f.severity == "error" else "警告"
+            click.echo(f"  {severity}  {f.where}  {f.rule}\n        {f.message}")
+    missing = result.no_previous or ()
+    if missing:
+        shown = "、".join(missing[:10]) + (f" 等 {len(missing)} 个" if len(missing) > 10 else "")
+        click.echo(f"与上年度比较：{len(missing)} 个文件在上年度报告中找不到同一单位（按代码、名称），未比较：{shown}")

@@ -44,10 +44,14 @@ def _check_options(output: str, year: int | None, macro: bool) -> None:
               help="用 JSON 文档填写（格式见 xltools docs new）/ fill from a JSON report document "
                    "(see: xltools docs new)")
 @click.option("--overwrite", is_flag=True, help="覆盖已有文件 / replace an existing file")
+@click.option("--profile", "profile_name", metavar="NAME|FILE",
+              help="按地方规则配置制作（记在工作簿中，校验时默认使用）/ make it for a province profile (recorded in "
+                   "the workbook; check uses it by default)")
 @click.option("--macro", is_flag=True,
               help="带按钮的 .xlsm（需 Excel + Python + xlwings，见 xltools docs excel-setup）/ the .xlsm with buttons "
                    "(see: xltools docs excel-setup)")
-def new(output: str, unit: str | None, year: int | None, data: str | None, overwrite: bool, macro: bool) -> None:
+def new(output: str, unit: str | None, year: int | None, data: str | None, overwrite: bool, macro: bool,
+        profile_name: str | None) -> None:
     """生成官方格式的年度报告工作簿（空白，或用 JSON 数据填好）。
 
     Write the official report workbook, blank or filled from a JSON document.
@@ -57,13 +61,16 @@ def new(output: str, unit: str | None, year: int | None, data: str | None, overw
         xltools new --unit 鹤岗市科学技术局 --year 2021 -o 2021年报.xlsx
         xltools new --from 2021年报.json -o 2021年报.xlsx
         xltools new --macro --unit 鹤岗市科学技术局 --year 2021 -o 2021年报.xlsm
+        xltools new --profile example --unit 某某局 --year 2024 -o 2024年报.xlsx
     """
+    from xltools.cli.app import chosen_profile
     from xltools.reading.document import DocumentError
     from xltools.workbook.new import new as run_new
 
     _check_options(output, year, macro)
+    profile = chosen_profile(profile_name)
     try:
-        path = run_new(output, unit=unit, year=year, data=data, overwrite=overwrite, macro=macro)
+        path = run_new(output, unit=unit, year=year, data=data, overwrite=overwrite, macro=macro, profile=profile)
     except DocumentError as exc:  # every problem on its own line
         where = f"{data}：" if data else ""
         shown = exc.problems[:SHOWN_PROBLEMS]

@@ -13,17 +13,20 @@ from xltools.cli.app import _fail, _print_json, cli, say
 
 if TYPE_CHECKING:
     from xltools.checking.check import CheckReport
+    from xltools.checking.previous import LastYear
+    from xltools.consolidate.previous import LastYears
+    from xltools.format.profile import Profile
     from xltools.workbook.actions import Outcome
     from xltools.workbook.headless import Edited
     from xltools.workbook.port import WorkbookPort
 
 
 def _run(file: str, action: Callable[[WorkbookPort, CheckReport], Outcome], label: str, output: str | None,
-         in_place: bool, overwrite: bool, changes_values: bool = False) -> Edited:
+         in_place: bool, overwrite: bool, changes_values: bool = False, profile: Profile | None = None) -> Edited:
     from xltools.workbook.headless import edit_file
 
     return edit_file(file, action, label, output=output, in_place=in_place, overwrite=overwrite,
-                     changes_values=changes_values)
+                     changes_values=changes_values, profile=profile)
 
 
 def _edit_options(label: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
@@ -53,7 +56,9 @@ def _report_written(edited: Edited) -> None:
 
 @cli.command()
 @_edit_options("已填合计")
-def fill(file: str, output: str | None, in_place: bool, overwrite: bool) -> None:
+@click.option("--profile", "profile_name", metavar="NAME|FILE",
+              help="校验时用的地方规则配置（默认：工作簿制作时注明的）/ province profile for the check afterwards")
+def fill(file: str, output: str | None, in_place: bool, overwrite: bool, profile_name: str | None) -> None:
     """填充合计：按分项计算并填写所有合计单元格（与工作簿里的“填充合计”按钮相同）。
 
     Fill every total cell from its parts (the 填充合计 button, headless). 表三 总计 column and （七）总计 row,
@@ -65,11 +70,13 @@ def fill(file: str, output: str | None, in_place: bool, overwrite: bool) -> None
         xltools fill 2021年报.xlsm -o 2021年报-合计.xlsm
         xltools fill 2021年报.xlsx --in-place
     """
+    from xltools.cli.app import chosen_profile
     from xltools.workbook.actions import fill_totals
 
+    profile = chosen_profile(profile_name)
     hint = f"运行 xltools check {file} 可看到是哪几格"
     edited = _run(file, lambda port, _: fill_totals(port, check_hint=hint), "已填合计", output, in_place, overwrite,
-                  True)
+                  True, profile)
     _report_written(edited)
     errors = edited.report.tally("error")
     if errors:
@@ -111,17 +118,23 @@ def clear_flags(file: str, output: str | None, in_place: bool, overwrite: bool) 
 
 
 def annotate_one(files: tuple[str, ...], output: str | None, in_place: bool, overwrite: bool, fmt: str, lang: str,
-                 strict: bool) -> None:
-    """``check FILE --annotate OUT``: the normal check output, plus the annotated copy."""
+                 strict: bool, profile: Profile | None = None, last: LastYear | LastYears | None = None) -> None:
+    """``check FILE --annotate OUT``: the normal check output, plus the annotated copy (``last``: with the
+    comparison with last year's report, ``check --previous``)."""
     from xltools.checking.render import exit_code, render_report, to_json
+    from xltools.consolidate.previous import compare_report
     from xltools.workbook.actions import annotate
+
+    def compared(report: CheckReport) -> CheckReport:
+        return compare_report(report, last, profile) if last is not None else report
 
     if len(files) != 1:
         _fail("--annotate/--in-place 只能用于一个工作簿；一批工作簿请用 xltools consolidate --annotate-dir")
     if output is None and not in_place:
         _fail("请用 --annotate 给出输出文件，或用 --in-place 写回原文件")
-    edited = _run(files[0], annotate, "校验结果", output, in_place, overwrite)
-    report = edited.report._replace(file=files[0])
+    edited = _run(files[0], lambda port, report: annotate(port, compared(report)), "校验结果", output, in_place,
+                  overwrite, profile=profile)
+    report = compared(edited.report._replace(file=files[0]))
     if fmt == "json":
         _print_json(to_json([report], strict))
     else:

@@ -45,6 +45,7 @@ class Consolidation(NamedTuple):
     report: CheckReport  # the check of the consolidated workbook
     copies: tuple[Path, ...] = ()  # --annotate-dir: the copies written
     copy_failures: tuple[tuple[str, str], ...] = ()  # --annotate-dir: (input file, why its copy was not written)
+    no_previous: tuple[str, ...] | None = None  # --previous: the inputs without a report of last year (None: not asked)
 
     def count(self, status: str) -> int:
         return sum(1 for e in self.entries if e.status == status)
@@ -143,7 +144,7 @@ def check_outputs(targets: Iterable[Path], inputs: Sequence[str], overwrite: boo
 def consolidate(inputs: Sequence[str], output: str | Path, *, unit: str, year: int,
                 roster: str | Path | None = None, include_invalid: bool = False, jobs: int | None = None,
                 overwrite: bool = False, progress: Progress | None = None, overview: bool = True,
-                annotate_dir: str | Path | None = None) -> Consolidation:
+                annotate_dir: str | Path | None = None, previous: str | Path | None = None) -> Consolidation:
     """Consolidate the workbooks found in ``inputs`` into ``output`` (.xlsx), in the format version of the units
     counted. Raises ConsolidateError, InputsError, FormatMismatch, RosterError, OutputExists or OSError when it
     cannot run; problems with single inputs are entries.
@@ -151,6 +152,8 @@ def consolidate(inputs: Sequence[str], output: str | Path, *, unit: str, year: i
     All or nothing: the city workbook, the overview page and the annotated copies are written to temporary files
     beside their targets and renamed into place only when all of them are written (a unit whose copy cannot be
     written is listed in ``copy_failures``; the rest is written). Every target is checked before anything is read.
+    ``previous``: a folder of last year's reports; each unit is compared with its own (matched by code, else name,
+    ``xltools.consolidate.previous``), the differences join its findings.
     """
     from xltools.consolidate.overview import write_overview_pages
     from xltools.consolidate.returned import copy_targets, needs_copy
@@ -171,6 +174,12 @@ def consolidate(inputs: Sequence[str], output: str | Path, *, unit: str, year: i
     pages = overview_pages(output, len(paths) + len(entries_roster or ())) if overview else []
     targets = [output, *pages, *copies_at.values()]
     check_outputs(targets, [*paths, *([str(roster)] if roster is not None else [])], overwrite)
+    last_years = None
+    if previous is not None:
+        from xltools.consolidate.previous import read_last_years
+
+        last_years = read_last_years(previous, jobs)
+    no_previous: tuple[str, ...] | None = None
     with contextlib.ExitStack() as staged:  # renamed into place (copies, page, workbook) only if all succeed
         staging = None
         if annotate_dir is not None:  # the workers write the copies of units with errors here
@@ -178,6 +187,11 @@ def consolidate(inputs: Sequence[str], output: str | Path, *, unit: str, year: i
                 staged.callback(_remove_if_empty, Path(annotate_dir))
             staging = staged.enter_context(temp_folder(Path(annotate_dir) / "x"))
         results = read_units(paths, jobs, progress, staging)
+        if last_years is not None:
+            from xltools.consolidate.previous import compare_units
+
+            results, unmatched = compare_units(results, last_years)
+            no_previous = tuple(unmatched)
         entries = decide(results, year, include_invalid, entries_roster, annotate=annotate_dir is not None)
         del results
         included = [e.result for e in entries if e.included and e.result is not None]
@@ -213,7 +227,7 @@ def consolidate(inputs: Sequence[str], output: str | Path, *, unit: str, year: i
             page_files = [staged.enter_context(atomic_output(p, overwrite)) for p in pages]
             write_overview_pages(page_files, [p.name for p in pages], entries, spec,
                                  title=f"{unit}{year}年政府信息公开工作年度报告 汇总情况")
-    return Consolidation(output, tuple(entries), doc, report, tuple(copies), tuple(failures))
+    return Consolidation(output, tuple(entries), doc, report, tuple(copies), tuple(failures), no_previous)
 
 
 def check_report(spec: FormatSpec, doc: ReportDocument, properties: dict[str, str], output: Path) -> CheckReport:

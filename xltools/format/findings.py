@@ -35,6 +35,19 @@ class CellRef(NamedTuple):
                 "row_label": self.row_label, "column_label": self.col_label}
 
 
+class Explanation(NamedTuple):
+    """A clerk's 情况说明 of a warning or information finding, kept in the workbook (sheet 情况说明): the rule and
+    the cell it is keyed by, the text and where it stands (``情况说明!E5``)."""
+
+    rule: str
+    cell: str  # the cell id of the finding's first cell, or the sheet name of a finding without cells
+    text: str
+    location: str = ""
+
+    def to_json(self) -> dict[str, str]:
+        return {"rule": self.rule, "cell": self.cell, "text": self.text, "location": self.location}
+
+
 class Finding(NamedTuple):
     """One rule violation. ``cells[0]`` is the cell to fix first (the total, the blank cell, ...)."""
 
@@ -48,10 +61,20 @@ class Finding(NamedTuple):
     expected: Any = None
     actual: Any = None
     difference: Number | None = None
+    explanation: Explanation | None = None  # the clerk's 情况说明 of this warning or information (已说明)
+    cause: CellRef | None = None  # on the head of a group: the one cell that most likely is wrong (causes.py)
+    cause_value: Any = None  # the value that cell should have so that every relation of the group holds
+    caused_by: str = ""  # on an echo: the id of the head finding whose cause also broke this relation
+    consequences: tuple[str, ...] = ()  # on the head: the ids of its echoes, in order
 
     @property
     def where(self) -> str:
         return self.cells[0].ref if self.cells else self.sheet
+
+    @property
+    def id(self) -> str:
+        """Stable within one report: the rule and the first cell (or the sheet of a finding without cells)."""
+        return f"{self.rule}@{self.cells[0].id if self.cells else self.sheet}"
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -67,6 +90,11 @@ class Finding(NamedTuple):
             "message": dict(self.message),
             "fix": dict(self.fix),
             "source": self.source,
+            "explanation": self.explanation.to_json() if self.explanation else None,
+            "id": self.id,
+            "cause": None if self.cause is None else {**self.cause.to_json(), "suggested": self.cause_value},
+            "caused_by": self.caused_by or None,
+            "consequences": list(self.consequences),
         }
 
 

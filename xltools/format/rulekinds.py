@@ -100,6 +100,40 @@ def zero_for_levels(*, cell: NumberCellId, levels: list[Level]) -> None:
     """The value must be 0 when the report's unit level is one of ``levels``."""
 
 
+# Kinds that compare a report with last year's report of the same unit: they run only when last year's numbers
+# are given (``xltools.checking.previous``), never in a plain check.
+PREVIOUS_KINDS = ("previous_equals", "previous_balance", "previous_jump", "previous_year")
+
+
+@declare("cell = last year's cell")
+def previous_equals(*, cell: NumberCellId, last: NumberCellId) -> None:
+    """This year's ``cell`` must equal the ``last`` cell of last year's report."""
+
+
+@declare("cell = last year's cell + plus − minus")
+def previous_balance(*, cell: NumberCellId, last: NumberCellId, plus: list[NumberCellId],
+                     minus: list[NumberCellId]) -> None:
+    """This year's ``cell`` must equal last year's ``last`` cell plus this year's ``plus`` minus ``minus``."""
+
+
+@declare("cell < factor × last year's cell")
+def previous_jump(*, cell: NumberCellId, last: NumberCellId, factor: float, min_last: Number) -> None:
+    """This year's ``cell`` should stay below ``factor`` times last year's ``last`` (when that is ≥ ``min_last``)."""
+
+
+@declare("year = last year's year + 1")
+def previous_year(*, cell: CellId) -> None:
+    """The report year (``cell``) must follow the year of last year's report."""
+
+
+@declare("numbers quoted in the text = the tables")
+def text_quotes(*, cells: list[TextCellId], patterns: list[str], sums: list[list[NumberCellId]],
+                exclude: list[str]) -> None:
+    """A number the text quotes in one of the ``patterns`` (regular expressions with a group ``n``) must equal the
+    sum of one of ``sums`` (the first is the one reported); a clause holding one of the ``exclude`` words (another
+    scope: 市政府办公室, 本级, 其中 …) is never compared."""
+
+
 def implementation_problem(fn: Callable[..., Any]) -> str | None:
     """Why ``fn`` cannot implement the kind declared under its name (None: it can). An implementation takes a
     context first, then exactly the declared parameters, keyword-only and with the declared types."""

@@ -28,6 +28,9 @@ class Round(models.Model):
     roster_name = models.CharField("名单文件", max_length=255, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    profile = models.CharField("地方规则配置", max_length=100, blank=True)  # a profile name; "": the national format
+    previous = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                                 verbose_name="上年度的轮次")  # each upload is compared with its unit's upload there
 
     class Meta:
         ordering = ["-year", "-created_at"]
@@ -101,6 +104,25 @@ class Decision(models.Model):
     class Meta:
         ordering = ["-at"]
         verbose_name = verbose_name_plural = "审核意见"
+
+
+class ExplanationReview(models.Model):
+    """The office's word on one 情况说明 of an upload (as 校验申请审批 does): accepted or not, with a comment the
+    unit sees. Keyed like the explanation (rule, cell) and keeping the text it judged; the latest review counts."""
+
+    ACCEPTED, REJECTED = "accepted", "rejected"
+    upload = models.ForeignKey(Upload, on_delete=models.PROTECT, related_name="explanation_reviews")
+    rule = models.CharField("规则", max_length=64)
+    cell = models.CharField("单元格", max_length=200)
+    text = models.TextField("情况说明")
+    decision = models.CharField(max_length=10, choices=[(ACCEPTED, "认可"), (REJECTED, "不认可")])
+    comment = models.TextField("意见", blank=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = verbose_name_plural = "情况说明审核"
 
 
 class Consolidation(models.Model):

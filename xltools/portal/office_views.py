@@ -29,6 +29,8 @@ from django.views.decorators.http import require_POST
 from xltools.portal import consolidation_job
 from xltools.portal.access import audit, office_only, own_upload
 from xltools.portal.models import STATUS_TEXT, AuditEvent, Consolidation, Decision, Round, Upload
+from xltools.portal.review import profile_label, review_of
+from xltools.portal.review_views import RoundSettingsForm
 from xltools.portal.rounds import office_user, round_new
 from xltools.portal.status import UnitState, state_of
 
@@ -37,7 +39,8 @@ STALE = dt.timedelta(hours=2)  # a consolidation of a province's round takes min
 ACTION_TEXT = {
     "login": "登录", "login_failed": "登录失败", "logout": "退出", "upload": "上传", "download": "下载",
     "returned": "退回", "accepted": "采用", "round_created": "创建轮次", "consolidation_started": "开始汇总",
-    "consolidation_download": "下载汇总结果",
+    "consolidation_download": "下载汇总结果", "explanation_accepted": "认可情况说明",
+    "explanation_rejected": "不认可情况说明", "round_settings": "修改轮次设置",
 }
 AUDIT_ROWS = 2000
 
@@ -63,7 +66,10 @@ def round_dashboard(request: HttpRequest, round_id: int) -> HttpResponse:
         counts[state.code] += 1
     reminders = [u.name for u, s in rows if s.code == "missing"] + [u.name for u, s in rows if s.code == "returned"]
     context = {
-        "round": round_, "rows": rows, "reminders": "\n".join(reminders),
+        "round": round_, "rows": [(u, s, review_of(s.latest)) for u, s in rows], "reminders": "\n".join(reminders),
+        "profile": profile_label(round_.profile),
+        "settings_form": RoundSettingsForm(initial={"profile": round_.profile, "previous": round_.previous},
+                                           current=round_),
         "counts": [(code, text, counts[code]) for code, text in STATUS_TEXT.items()],
         "consolidations": round_.consolidations.all()[:10],
     }

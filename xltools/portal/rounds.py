@@ -46,6 +46,15 @@ class RoundForm(forms.Form):
     year = forms.IntegerField(label="年度", min_value=2000, max_value=2100)
     deadline = forms.DateField(label="报送截止日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
     roster = forms.FileField(label="报送名单（.csv 或 .xlsx）")
+    profile = forms.ChoiceField(label="地方规则配置", required=False)
+    previous = forms.ModelChoiceField(label="上年度的轮次", queryset=Round.objects.all(), required=False,
+                                      empty_label="不与上年度比较")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from xltools.portal.review import profile_choices
+
+        super().__init__(*args, **kwargs)
+        self.fields["profile"].choices = profile_choices()  # type: ignore[attr-defined]
 
     def clean_roster(self) -> UploadedFile:
         roster: UploadedFile = self.cleaned_data["roster"]
@@ -105,7 +114,8 @@ def free_usernames(year: int, count: int) -> list[str]:
 
 
 def create_round(request: HttpRequest, unit: str, year: int, deadline: dt.date | None, roster_name: str,
-                 entries: list[RosterEntry]) -> tuple[Round, list[Account]]:
+                 entries: list[RosterEntry], profile: str = "", previous: Round | None = None
+                 ) -> tuple[Round, list[Account]]:
     """The round, its roster units and their accounts, all or nothing. Passwords are hashed in threads (the
     hash is made slow on purpose; hashlib releases the GIL), so a roster of hundreds of units takes seconds."""
     passwords = [new_password() for _ in entries]
@@ -120,7 +130,7 @@ def create_round(request: HttpRequest, unit: str, year: int, deadline: dt.date |
                     [user_model(username=n, password=h, first_name=e.unit[:150])
                      for n, h, e in zip(names, hashes, entries, strict=True)])
                 new = Round.objects.create(unit=unit, year=year, deadline=deadline, roster_name=roster_name[:255],
-                                           created_by=office_user(request))
+                                           created_by=office_user(request), profile=profile, previous=previous)
                 RosterUnit.objects.bulk_create(
                     [RosterUnit(round=new, position=i, name=e.unit, code=e.code, level=e.level, parent=e.parent,
                                 account=u)
@@ -129,7 +139,9 @@ def create_round(request: HttpRequest, unit: str, year: int, deadline: dt.date |
         except IntegrityError:
             if attempt == 2:
                 raise
-    audit(request, "round_created", round=new, detail=f"{new}，名单 {roster_name}，{len(entries)} 个单位")
+    settings_text = (f"，地方规则配置 {profile}" if profile else "") + (f"，上年度轮次 {previous}" if previous else "")
+    audit(request, "round_created", round=new,
+          detail=f"{new}，名单 {roster_name}，{len(entries)} 个单位{settings_text}")
     return new, [Account(e.unit, n, p) for e, n, p in zip(entries, names, passwords, strict=True)]
 
 
@@ -160,7 +172,8 @@ def round_new(request: HttpRequest) -> HttpResponse:
             roster_problem = str(exc)
         else:
             new, accounts = create_round(request, form.cleaned_data["unit"], form.cleaned_data["year"],
-                                         form.cleaned_data["deadline"], Path(roster.name or "").name, entries)
+                                         form.cleaned_data["deadline"], Path(roster.name or "").name, entries,
+                                         form.cleaned_data["profile"] or "", form.cleaned_data["previous"])
             context: dict[str, Any] = {
                 "round": new, "accounts": accounts,
                 "csv_href": "data:text/csv;charset=utf-8," + quote(accounts_csv(accounts)),

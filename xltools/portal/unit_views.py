@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from xltools.format.findings import fmt_number
 from xltools.portal.access import audit, is_office, own_upload, unit_of
 from xltools.portal.models import Upload
+from xltools.portal.review import explanation_rows, previous_findings, profile_label
 from xltools.portal.status import state_of
 from xltools.portal.uploads import ACCEPT, KIND_LABEL, Refused, edited_copy, receive, same_as
 
@@ -32,6 +33,7 @@ def unit_page(request: HttpRequest) -> HttpResponse:
     state = state_of(unit)
     return render(request, "portal/unit.html", {
         "unit": unit, "round": unit.round, "state": state, "accept": ACCEPT,
+        "profile": profile_label(unit.round.profile),
         "uploads": unit.uploads.order_by("-version"), "upload_mb": settings.UPLOAD_MB})
 
 
@@ -67,7 +69,7 @@ def finding_rows(upload: Upload) -> list[dict[str, str]]:
                      "ref": f.get("location", ""), "row": first.get("row_label", ""),
                      "column": first.get("column_label", ""), "message": f["message"]["zh"],
                      "expected": _cell(f.get("expected")), "actual": _cell(f.get("actual")),
-                     "fix": f["fix"]["zh"]})
+                     "fix": f["fix"]["zh"], "explanation": (f.get("explanation") or {}).get("text", "")})
     return rows
 
 
@@ -78,6 +80,9 @@ def upload_page(request: HttpRequest, upload_id: int) -> HttpResponse:
         "upload": upload, "unit": upload.unit, "round": upload.unit.round, "findings": finding_rows(upload),
         "verdict": VERDICT_TEXT.get(upload.status, upload.status), "reason": upload.report.get("reason"),
         "same_as": same_as(upload), "decisions": upload.decisions.all(), "office": is_office(request.user),
+        "explanations": explanation_rows(upload), "previous": upload.report.get("previous"),
+        "previous_findings": len(previous_findings(upload)), "profile": upload.report.get("profile") or "",
+        "round_profile": profile_label(upload.unit.round.profile),
         "copies": bool(upload.workbook) and upload.status != "unreadable"})
 
 

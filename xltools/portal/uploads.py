@@ -31,7 +31,14 @@ from django.db.models import Max
 
 from xltools.checking.check import CheckReport
 from xltools.portal.models import RosterUnit, Upload
-from xltools.portal.workers import check_in_worker, edited_bytes, entry_of, import_in_worker, run_limited
+from xltools.portal.workers import (
+    CheckSettings,
+    check_in_worker,
+    edited_bytes,
+    entry_of,
+    import_in_worker,
+    run_limited,
+)
 
 WORKBOOKS = (".xlsx", ".xlsm")
 REPORTS = (".docx", ".pdf", ".html", ".htm", ".txt")
@@ -102,16 +109,18 @@ def store(source: UploadedFile) -> tuple[str, str, int]:
     return stored, digest.hexdigest(), size
 
 
-def check_stored(stored: str, original_name: str) -> tuple[dict[str, Any], str]:
-    """Check a stored upload: (its check entry, the workbook that was checked: ``stored`` itself, or the generated
-    name of the workbook imported from a report, or "" when the import failed)."""
+def check_stored(stored: str, original_name: str, how: CheckSettings | None = None) -> tuple[dict[str, Any], str]:
+    """Check a stored upload (``how``: the round's profile and last year's upload): (its check entry, the workbook
+    that was checked: ``stored`` itself, or the generated name of the workbook imported from a report, or "" when
+    the import failed)."""
     folder = Path(settings.FILES)
     path = str(folder / stored)
+    how = how or CheckSettings()
     if suffix_of(stored) in WORKBOOKS:
-        entry, reason = run_limited(check_in_worker, path, original_name)
+        entry, reason = run_limited(check_in_worker, path, original_name, how)
         return (entry if reason is None else entry_of(CheckReport(original_name, reason=reason), original_name)), stored
     workbook = secrets.token_hex(16) + ".xlsx"
-    result, reason = run_limited(import_in_worker, path, str(folder / workbook), original_name)
+    result, reason = run_limited(import_in_worker, path, str(folder / workbook), original_name, how)
     if reason is not None or result[1] is not None:
         (folder / workbook).unlink(missing_ok=True)
         entry = result[0] if reason is None else entry_of(CheckReport(original_name, reason=reason), original_name)
@@ -128,8 +137,10 @@ def status_of(entry: dict[str, Any]) -> str:
 def receive(unit: RosterUnit, source: UploadedFile, user: Any) -> Upload:
     """Store, check and record one upload of ``unit`` (its next version). Raises ``Refused``."""
     name = Path((source.name or "").replace("\\", "/")).name[:255] or "未命名"
+    from xltools.portal.review import check_settings
+
     stored, sha256, size = store(source)
-    entry, workbook = check_stored(stored, name)
+    entry, workbook = check_stored(stored, name, check_settings(unit))
     counts = entry.get("counts", {})
     with transaction.atomic():
         RosterUnit.objects.select_for_update().filter(pk=unit.pk).first()  # serialises a unit's versions
@@ -151,7 +162,8 @@ def edited_copy(upload: Upload, kind: str) -> tuple[io.BytesIO | None, str]:
     """(the copy's bytes, its download name) or (None, the reason it cannot be made)."""
     if not upload.workbook or upload.status == "unreadable":
         return None, "这个文件无法读取，不能生成此副本"
-    result, reason = run_limited(edited_bytes, str(Path(settings.FILES) / upload.workbook), kind)
+    result, reason = run_limited(edited_bytes, str(Path(settings.FILES) / upload.workbook), kind,
+                                 upload.unit.round.profile)
     if reason is not None or isinstance(result, str):
         return None, reason or str(result)
     suffix = suffix_of(upload.workbook)

@@ -16,7 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import path
 
-from xltools.portal import office_views, unit_views
+from xltools.portal import office_views, review_views, unit_views
 from xltools.portal.access import is_office
 
 
@@ -32,5 +32,6 @@ urlpatterns = [
     path("", home, name="home"),
     *unit_views.urlpatterns,
     *office_views.urlpatterns,
+    *review_views.urlpatterns,
     path("admin/", admin.site.urls),
 ]

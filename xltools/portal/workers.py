@@ -8,7 +8,7 @@ import multiprocessing
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from xltools.checking.check import CheckReport, read_and_check
 from xltools.checking.render import to_json
@@ -65,11 +65,57 @@ def entry_of(report: CheckReport, shown: str) -> dict[str, Any]:
     return entry
 
 
-def check_in_worker(path: str, shown: str) -> dict[str, Any]:
-    return entry_of(read_and_check(path)[0], shown)
+class CheckSettings(NamedTuple):
+    """How the round checks its uploads: its province profile (a name, "" for the national format) and last
+    year's upload of the same unit (the stored workbook's path and how to name it; "" for none)."""
+
+    profile: str = ""
+    previous: str = ""
+    previous_name: str = ""
 
 
-def import_in_worker(path: str, workbook: str, shown: str) -> tuple[dict[str, Any], str | None]:
+def checked(path: str, settings: CheckSettings) -> tuple[CheckReport, str | None]:
+    """``read_and_check`` with the round's profile, then compared with last year's upload when there is one and
+    it can be read (a broken last year never stops this year's check): (the report, the name of last year's
+    upload it was compared with, or None). A profile that cannot be loaded any more (removed since the round was
+    set up) is the file's reason: checking without it would mislead."""
+    from xltools.errors import XltoolsError
+    from xltools.format.profile import load_profile
+
+    profile = None
+    if settings.profile:
+        try:
+            profile = load_profile(settings.profile)
+        except XltoolsError as exc:
+            return CheckReport(path, reason=f"本轮的地方规则配置无法使用，请联系政务公开办：{exc.zh}"), None
+    report = read_and_check(path, profile=profile)[0]
+    if not settings.previous or report.values is None:
+        return report, None
+    from xltools.checking.previous import with_previous
+    from xltools.consolidate.previous import read_last_year
+
+    try:
+        last = read_last_year(settings.previous)
+    except XltoolsError:
+        return report, None
+    name = settings.previous_name or last.source
+    return with_previous(report, last._replace(source=name)), name
+
+
+def _entry(path: str, shown: str, settings: CheckSettings | None) -> dict[str, Any]:
+    """The check entry of a workbook, naming last year's upload it was compared with (``previous``, or None)."""
+    report, previous = checked(path, settings or CheckSettings())
+    entry = entry_of(report, shown)
+    entry["previous"] = previous
+    return entry
+
+
+def check_in_worker(path: str, shown: str, settings: CheckSettings | None = None) -> dict[str, Any]:
+    return _entry(path, shown, settings)
+
+
+def import_in_worker(path: str, workbook: str, shown: str, settings: CheckSettings | None = None
+                     ) -> tuple[dict[str, Any], str | None]:
     """A report imported into ``workbook`` and checked: (its check entry, None) or (an unreadable entry, the
     import's reason)."""
     from xltools.extract.importing import import_file
@@ -78,23 +124,30 @@ def import_in_worker(path: str, workbook: str, shown: str) -> tuple[dict[str, An
     if result.output is None:
         reason = f"无法从这份报告导入数据：{result.reason or '原因不明'}。请上传年度报告工作簿（.xlsx）"
         return entry_of(CheckReport(shown, reason=reason), shown), reason
-    return entry_of(read_and_check(workbook)[0], shown), None
+    return _entry(workbook, shown, settings), None
 
 
-def edited_bytes(path: str, kind: str) -> bytes | str:
-    """The annotated (``check --annotate``) or filled (``fill``) copy of a workbook, as bytes, or the reason."""
+def edited_bytes(path: str, kind: str, profile_name: str = "") -> bytes | str:
+    """The annotated (``check --annotate``) or filled (``fill``) copy of a workbook, as bytes, or the reason
+    (``profile_name``: the round's province profile)."""
     from xltools.errors import XltoolsError
+    from xltools.format.profile import load_profile
     from xltools.workbook.actions import annotate, fill_totals
     from xltools.workbook.headless import edit_file
+
+    try:
+        profile = load_profile(profile_name) if profile_name else None
+    except XltoolsError as exc:
+        return exc.zh
 
     with tempfile.TemporaryDirectory(prefix="xltools-portal-") as folder:
         output = Path(folder) / ("copy" + Path(path).suffix)
         try:
             if kind == "annotated":
-                edited = edit_file(path, annotate, "校验结果", output=output)
+                edited = edit_file(path, annotate, "校验结果", output=output, profile=profile)
             else:
                 edited = edit_file(path, lambda port, _: fill_totals(port, check_hint="下载“校验结果”可看到是哪几格"),
-                                   "已填合计", output=output, changes_values=True)
+                                   "已填合计", output=output, changes_values=True, profile=profile)
         except XltoolsError as exc:
             return exc.zh
         return Path(edited.output).read_bytes()

@@ -2,7 +2,8 @@
 
 ``{"format": "gov-disclosure-2021", "unit": ..., "year": ..., "meta": {"date": "YYYY-MM-DD", "level": ...,
 "code": ..., "contact": ..., "phone": ...}, "values": {cell_id: number}, "texts": {text_cell_id: text}}``
-(text cell ids such as "S1.text"; a section id such as "S1" is read as its first text cell).
+(text cell ids such as "S1.text"; a section id such as "S1" is read as its first text cell), and the clerk's
+``"explanations": [{"rule", "place", "cell", "text"}]`` of the 情况说明 sheet (``reading.explanations``).
 Every key but "format" and "values" is optional; unknown keys and cell ids are errors.
 
 ``read_document`` reads the file as clerks save it (UTF-8 with or without BOM, or GBK) within the limits: its size
@@ -28,10 +29,11 @@ from xltools.errors import ReadError, XltoolsError
 from xltools.format.findings import Number
 from xltools.format.spec import FormatSpec, available_formats, load_spec
 from xltools.limits import ENV, LimitError, check_file_size, limits
+from xltools.reading.explanations import ExplanationRow, document_explanations, explanations_json
 from xltools.reading.textfile import decode_text
 from xltools.reading.values import Values
 
-TOP_KEYS = ("format", "unit", "year", "meta", "values", "texts")
+TOP_KEYS = ("format", "unit", "year", "meta", "values", "texts", "explanations")
 META_KEYS = ("date", "level", "code", "contact", "phone")
 EXCEL_CELL_CHARS = 32767  # the most characters one Excel cell holds (longer text would be cut off)
 NUMBER_DIGITS = 15  # significant digits Excel keeps of a number
@@ -171,6 +173,7 @@ class ReportDocument(NamedTuple):
     meta: dict[str, str] = {}  # noqa: RUF012 (never mutated)
     values: dict[str, Number | None] = {}  # noqa: RUF012
     texts: dict[str, str] = {}  # noqa: RUF012
+    explanations: tuple[ExplanationRow, ...] = ()  # the 情况说明 rows (``reading.explanations``)
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"format": self.format_id}
@@ -183,6 +186,8 @@ class ReportDocument(NamedTuple):
         out["values"] = dict(self.values)
         if self.texts:
             out["texts"] = dict(self.texts)
+        if explained := explanations_json(self.explanations):
+            out["explanations"] = explained
         return dict(finite(out))
 
 
@@ -286,9 +291,12 @@ def parse_document(data: Any) -> tuple[FormatSpec, ReportDocument]:
             problems.append(problem)
         else:
             clean_texts[cell_id] = v
+    explanations, explanation_problems = document_explanations(data.get("explanations"))
+    problems += explanation_problems
     if problems:
         raise DocumentError(problems)
-    return spec, ReportDocument(spec.id, unit, year, {k: str(v) for k, v in meta.items()}, values, clean_texts)
+    return spec, ReportDocument(spec.id, unit, year, {k: str(v) for k, v in meta.items()}, values, clean_texts,
+                                explanations)
 
 
 def document_from_values(spec: FormatSpec, values: Values) -> ReportDocument:

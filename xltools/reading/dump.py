@@ -18,4 +18,4 @@ def dump(path: str | Path) -> dict[str, Any]:
     raw = read_workbook(path)
     spec = load_spec(raw.format_id)
     values, _ = parse_values(spec, raw)
-    return document_from_values(spec, values).to_json()
+    return document_from_values(spec, values)._replace(explanations=raw.explanations).to_json()

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from xltools.format.findings import Finding
+from xltools.reading.explanations import ExplanationRow
 
 
 class RawCell(NamedTuple):
@@ -27,3 +28,4 @@ class RawBook(NamedTuple):
     findings: tuple[Finding, ...] = ()
     properties: dict[str, str] = {}  # noqa: RUF012 (never mutated)
     constituents: tuple[tuple[str, str], ...] = ()  # a consolidated workbook's units (name, code), from 汇总构成
+    explanations: tuple[ExplanationRow, ...] = ()  # the clerk's 情况说明 rows (``reading.explanations``)

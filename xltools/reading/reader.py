@@ -18,6 +18,7 @@ import python_calamine
 from xltools.errors import ReadError
 from xltools.format.addresses import to_address
 from xltools.format.findings import FindingFactory
+from xltools.reading.explanations import EXPLANATION_SHEET, explanation_rows
 from xltools.reading.labels import Grid
 from xltools.reading.locate import locate_cells, sheet_bounds, spec_of
 from xltools.reading.package import NS_MAIN, RESAVE, RESAVE_EN, WorkbookPackage, damaged, parse_xml
@@ -138,6 +139,8 @@ def _read(path: str, pkg: WorkbookPackage) -> RawBook:
     table_sheets = set(wanted)
     if COMPOSITION_SHEET in sheet_names and COMPOSITION_SHEET not in wanted:
         wanted[COMPOSITION_SHEET] = _list_bound(pkg, COMPOSITION_SHEET)
+    if EXPLANATION_SHEET in sheet_names and EXPLANATION_SHEET not in wanted:
+        wanted[EXPLANATION_SHEET] = _list_bound(pkg, EXPLANATION_SHEET)
     sheets, stray = _bounded_sheets(pkg, wanted)
     grids: dict[str, Grid] = {}
     try:
@@ -149,6 +152,7 @@ def _read(path: str, pkg: WorkbookPackage) -> RawBook:
                     rows[r][c] = error
             grids[name] = Grid(rows, merges, wanted[name], name)
         constituents = _constituents(values[COMPOSITION_SHEET][0] if COMPOSITION_SHEET in values else [])
+        explanations = explanation_rows(values[EXPLANATION_SHEET][0]) if EXPLANATION_SHEET in values else ()
     except (ReadError, KeyboardInterrupt, SystemExit):
         raise
     except BaseException as exc:  # calamine raises several types for damaged parts, and pyo3's PanicException
@@ -161,7 +165,7 @@ def _read(path: str, pkg: WorkbookPackage) -> RawBook:
     raw = locate_cells(path, spec, version, pkg.names, grids, formulas, pkg.properties)
     factory = FindingFactory(spec.rule("LAYOUT_STRAY_CELLS"))
     far = tuple(factory.make(sheet=sheet, actual=address) for sheet, address in stray)
-    return raw._replace(constituents=constituents, findings=raw.findings + far)
+    return raw._replace(constituents=constituents, findings=raw.findings + far, explanations=explanations)
 
 
 def _constituents(rows: list[list[Any]]) -> tuple[tuple[str, str], ...]:

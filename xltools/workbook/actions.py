@@ -14,21 +14,27 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from xltools.checking.check import CheckReport, check_raw
+from xltools.checking.profiles import Profile
 from xltools.format.addresses import parse_address, to_address
 from xltools.format.findings import SEVERITY_ZH, Finding, fmt_number
 from xltools.format.spec import FormatSpec, load_spec
+from xltools.reading.explanations import EXPLANATION_SHEET, explanation_rows
 from xltools.reading.labels import Grid
 from xltools.reading.locate import locate_cells, name_target, spec_of
 from xltools.reading.rawbook import RawBook
 from xltools.reading.values import parse_values
+from xltools.workbook.explanation_sheet import update_explanations
 from xltools.workbook.port import FormulaSource, SheetTable, WorkbookPort
 
 RESULTS_SHEET = "校验结果"
 FLAGS_SHEET = "xltools.标记"  # hidden: the original fill and note of every flagged cell, so clearing restores them
 FLAG_COLOURS = {"error": "FFC7CE", "warning": "FFEB9C"}
 RESULT_COLOURS = {"error": "FFC7CE", "warning": "FFEB9C", "info": "DDEBF7"}
-RESULTS_HEADER = ("严重程度", "规则", "位置", "行｜列", "问题", "应为", "实际", "怎么改")
-RESULTS_WIDTHS = (10, 26, 14, 36, 60, 12, 12, 60)
+RESULTS_HEADER = ("严重程度", "规则", "位置", "行｜列", "问题", "应为", "实际", "怎么改", "情况说明")
+RESULTS_WIDTHS = (10, 26, 14, 36, 60, 12, 12, 60, 40)
+EXPLAINED_COLOUR = "E2EFDA"  # a flagged cell whose every finding a 情况说明 explains
+# A likely cause and the relations it broke share one colour (one per group, in turn): orange, lavender, blue
+CAUSE_COLOURS = ("F8CBAD", "D9D2E9", "BDD7EE")
 FLAGS_HEADER = ("工作表", "单元格", "原填充", "原批注", "标记批注")
 NOTE_PREFIX = "【xltools】"
 
@@ -55,11 +61,14 @@ def read_port(port: WorkbookPort) -> RawBook:
     for sheet in {s.name for s in spec.sheets} | {t[0] for t in names.values()}:
         if sheet in sheets:
             grids[sheet] = Grid(port.values(sheet), port.merged_ranges(sheet))
-    return locate_cells(port.source, spec, version, names, grids, port.formulas, port.properties())
+    raw = locate_cells(port.source, spec, version, names, grids, port.formulas, port.properties())
+    if EXPLANATION_SHEET in sheets:
+        raw = raw._replace(explanations=explanation_rows(port.values(EXPLANATION_SHEET)))
+    return raw
 
 
-def check_port(port: WorkbookPort, today: dt.date | None = None) -> CheckReport:
-    return check_raw(read_port(port), today)
+def check_port(port: WorkbookPort, today: dt.date | None = None, profile: Profile | None = None) -> CheckReport:
+    return check_raw(read_port(port), today, profile)
 
 
 @contextmanager
@@ -88,19 +97,23 @@ def results_table(report: CheckReport, title: str | None = None) -> SheetTable:
     rows: list[list[Any]] = []
     links: dict[tuple[int, int], str] = {}
     fills: list[str] = []
+    heads = {f.id: f for f in report.findings if f.cause is not None}
     for f in report.findings:
         c = f.cells[0] if f.cells else None
         labels = "｜".join(x for x in (c.row_label, c.col_label) if x) if c else ""
         if c:
             links[(len(rows), 2)] = f"'{c.sheet}'!{c.address}"
-        rows.append([SEVERITY_ZH[f.severity], f.rule, f.where, labels, f.message["zh"], fmt_number(f.expected),
-                     fmt_number(f.actual), f.fix["zh"]])
+        done = f.explanation is not None
+        rows.append([SEVERITY_ZH[f.severity] + ("（已说明）" if done else ""), f.rule, f.where, labels,
+                     _with_cause(f, heads), fmt_number(f.expected), fmt_number(f.actual), f.fix["zh"],
+                     f.explanation.text if f.explanation is not None else ""])
         fills.append(RESULT_COLOURS.get(f.severity, ""))
     if not rows:
-        rows.append(["", "", "", "", "未发现问题", "", "", ""])
+        rows.append(["", "", "", "", "未发现问题", "", "", "", ""])
         fills.append("")
     stamp = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
-    return SheetTable(RESULTS_SHEET, title or f"{summary(report)}（{stamp} 校验）", RESULTS_HEADER, rows,
+    profile = f"（按规则配置：{report.profile}）" if report.profile else ""
+    return SheetTable(RESULTS_SHEET, (title or f"{summary(report)}（{stamp} 校验）") + profile, RESULTS_HEADER, rows,
                       RESULTS_WIDTHS, links, fills)
 
 
@@ -108,6 +121,7 @@ def validate(port: WorkbookPort, today: dt.date | None = None, title: str | None
     """校验: check the workbook and (re)write the 校验结果 sheet."""
     report = check_port(port, today)
     port.write_table(results_table(report, title))
+    update_explanations(port, report)
     port.select(RESULTS_SHEET, "A1")
     return Outcome(summary(report), report.tally("error"))
 
@@ -236,8 +250,39 @@ def _listed(items: Sequence[str], shown: int = 3) -> str:
 
 
 def _flag_note(findings: Sequence[Finding]) -> str:
-    lines = [f"{NOTE_PREFIX}{SEVERITY_ZH[f.severity]}：{f.message['zh']}\n怎么改：{f.fix['zh']}" for f in findings]
+    lines = [_cause_note(f) + f"{NOTE_PREFIX}{SEVERITY_ZH[f.severity]}：{f.message['zh']}\n怎么改：{f.fix['zh']}"
+             + (f"\n已说明：{f.explanation.text}" if f.explanation is not None else "") for f in findings]
     return "\n".join(lines)
+
+
+def _cause_note(f: Finding) -> str:
+    """The first lines of a likely cause's note: what the number should be and how many relations it broke."""
+    if f.cause is None:
+        return ""
+    n = 1 + len(f.consequences)
+    return (f"{NOTE_PREFIX}可能的原因：{f.cause.ref} 很可能填错了，按其他数字推算应为 {fmt_number(f.cause_value)}，"
+            f"它造成了同色标出的 {n} 处不一致。\n")
+
+
+def _with_cause(f: Finding, heads: dict[str, Finding]) -> str:
+    """The 问题 column of the 校验结果 sheet: a likely cause says so; an echo names its cause."""
+    if f.cause is not None:
+        return (f"可能的原因：{f.cause.ref} 很可能填错了（应为 {fmt_number(f.cause_value)}），它同时造成下面 "
+                f"{len(f.consequences)} 处不一致。{f.message['zh']}")
+    head = heads.get(f.caused_by)
+    if head is not None and head.cause is not None:
+        return f"（由 {head.cause.ref} 引起）{f.message['zh']}"
+    return f.message["zh"]
+
+
+def cause_colours(findings: Sequence[Finding]) -> dict[str, str]:
+    """Finding id -> the colour of its group: a likely cause and the findings it caused share one."""
+    colours: dict[str, str] = {}
+    heads = [f for f in findings if f.cause is not None]
+    for i, f in enumerate(heads):
+        colour = CAUSE_COLOURS[i % len(CAUSE_COLOURS)]
+        colours.update({f.id: colour, **dict.fromkeys(f.consequences, colour)})
+    return colours
 
 
 def clear_flags(port: WorkbookPort) -> Outcome:
@@ -265,11 +310,14 @@ def flag(port: WorkbookPort, today: dt.date | None = None, report: CheckReport |
     clear_flags(port)
     report = report or check_port(port, today)
     by_cell: dict[tuple[str, str], list[Finding]] = {}
+    group_colour = cause_colours(report.findings)
     for f in report.findings:
         if f.severity not in FLAG_COLOURS:
             continue
-        if f.cells:  # the cell to fix first; the note names the others
-            by_cell.setdefault((f.cells[0].sheet, f.cells[0].address), []).append(f)
+        if f.cause is not None:  # the likely wrong number first: its note says what it should be
+            by_cell.setdefault((f.cause.sheet, f.cause.address), []).append(f)
+        if f.cells and (f.cause is None or f.cells[0].id != f.cause.id):  # the cell to fix first; the note names
+            by_cell.setdefault((f.cells[0].sheet, f.cells[0].address), []).append(f)  # the others
     sheets = set(port.sheet_names())
     shown: dict[tuple[str, str], list[Finding]] = {}  # a cell hidden under a merged range: flag the range
     for (sheet, address), findings in by_cell.items():
@@ -284,14 +332,18 @@ def flag(port: WorkbookPort, today: dt.date | None = None, report: CheckReport |
             worst = "error" if any(f.severity == "error" for f in findings) else "warning"
             note = _flag_note(findings)
             records.append([sheet, address, port.fill(sheet, address) or "", port.note(sheet, address) or "", note])
-            port.set_fill(sheet, address, FLAG_COLOURS[worst])
+            done = all(f.explanation is not None for f in findings)
+            grouped = next((group_colour[f.id] for f in findings if f.id in group_colour), None)
+            port.set_fill(sheet, address, EXPLAINED_COLOUR if done else grouped or FLAG_COLOURS[worst])
             port.set_note(sheet, address, note)
     if records:
         port.write_table(SheetTable(FLAGS_SHEET, "xltools 标记记录：清除标记时据此恢复原样，请勿修改", FLAGS_HEADER,
                                     records, hidden=True))
     if not report.findings:
         return Outcome("校验通过：没有需要标记的单元格。")
-    return Outcome(f"已标记 {len(records)} 个单元格（红色为错误，黄色为警告，批注中有说明）：{_counts(report)}。",
+    groups = "；橙、紫、蓝色：同一个可能填错的数及其造成的不一致" if group_colour else ""
+    return Outcome(f"已标记 {len(records)} 个单元格（红色为错误，黄色为警告，绿色为已写情况说明的警告{groups}，"
+                   f"批注中有说明）：{_counts(report)}。",
                    report.tally("error"), len(records))
 
 
@@ -326,5 +378,6 @@ def annotate(port: WorkbookPort, report: CheckReport, title: str | None = None) 
     """What ``check --annotate`` leaves in a copy: the 校验结果 sheet and the flagged cells."""
     flag(port, report=report)
     port.write_table(results_table(report, title))
+    update_explanations(port, report)
     port.select(RESULTS_SHEET, "A1")
     return Outcome(summary(report), report.tally("error"))

@@ -21,7 +21,9 @@ from typing import NamedTuple
 
 from xltools.format.addresses import absolute
 from xltools.format.findings import SEVERITY_ZH
+from xltools.format.rulekinds import PREVIOUS_KINDS
 from xltools.format.spec import CellSpec, FormatSpec, RuleSpec
+from xltools.reading.explanations import EXPLANATION_SHEET as EXPLANATIONS
 
 CHECK_SHEET = "校验"
 OK, BAD, UNKNOWN = "✔", "✘", "？"
@@ -30,8 +32,10 @@ VERDICT = "$A$2"  # the verdict cell of the 校验 sheet; the cover shows it
 FUNCTIONS = frozenset({"SUM", "ABS", "IF", "AND", "OR", "NOT", "COUNT", "COUNTA", "COUNTIFS", "MIN", "MOD", "TRIM",
                        "TEXT"})
 HEADER = ("序号", "结果", "严重程度", "规则", "位置", "行", "列", "应为", "实际", "差额", "问题和改法",
-          "规则说明", "无法计算")
-WIDTHS = (5, 5, 8, 22, 11, 28, 16, 9, 9, 7, 66, 50, 8)
+          "规则说明", "无法计算", "情况说明")
+WIDTHS = (5, 5, 8, 22, 11, 28, 16, 9, 9, 7, 66, 50, 8, 10)
+# the clerk's explanations (xltools.reading.explanations) are looked up by their columns: 规则 A, 位置 B, 说明 E
+EXPLANATION_ROWS = "$3:${col}$2000"  # the rows of that sheet a line looks up
 HIDDEN = frozenset({12})  # M: whether the line cannot be computed
 PRINTED = 11  # columns A..K are printed (and the note spans them)
 LINE_HEIGHT = 36  # points: three lines of the 9-point explanation
@@ -157,8 +161,9 @@ def lines(spec: FormatSpec) -> list[Line]:
 
 
 def uncovered(spec: FormatSpec) -> list[RuleSpec]:
-    """The data-driven rules that have no formula (checked by the buttons, the upload page and ``xltools check``)."""
-    return [r for r in spec.rules if r.kind != "builtin" and r.kind not in FORMULAS]
+    """The data-driven rules that have no formula (checked by the buttons, the upload page and ``xltools check``;
+    not the comparisons with last year, which need last year's report)."""
+    return [r for r in spec.rules if r.kind != "builtin" and r.kind not in FORMULAS and r.kind not in PREVIOUS_KINDS]
 
 
 def _quote(text: str) -> str:
@@ -213,6 +218,12 @@ def _line_cells(n: int, row: int, line: Line) -> list[SheetCell | None]:
     fix = text_formula(rule.fix.get("zh", ""), fixed, live)
     unknown = "相关单元格中有文字、负数或小数：请先改正这些单元格（件数填不小于0的整数），本行随后自动计算"
     explain = f'=IF({status}="{BAD}",{message}&"。"&{fix},IF({status}="{UNKNOWN}","{unknown}",""))'
+    sheet = f"'{EXPLANATIONS}'!"
+    explained = (f"COUNTIFS({sheet}$A{EXPLANATION_ROWS.format(col='A')},D{row},"
+                 f"{sheet}$B{EXPLANATION_ROWS.format(col='B')},E{row},"
+                 f'{sheet}$E{EXPLANATION_ROWS.format(col="E")},"<>")>0')
+    # an error cannot be explained (the check ignores such an explanation): only a warning or information shows it
+    noted = f'=IF(AND({status}="{BAD}",C{row}<>"{SEVERITY_ZH["error"]}",{explained}),"已说明","")'
     return [
         SheetCell(n, "cell"), SheetCell(result, "status"), SheetCell(SEVERITY_ZH[rule.severity], "cell"),
         SheetCell(rule.id, "cell"), SheetCell(first.ref, "link", link=f"'{first.sheet}'!{first.address}"),
@@ -220,6 +231,7 @@ def _line_cells(n: int, row: int, line: Line) -> list[SheetCell | None]:
         SheetCell(f"={e.expected}", "number", e.number_format), SheetCell(f"={e.actual}", "number", e.number_format),
         SheetCell(f"=I{row}-H{row}" if e.difference else "", "number", "0;-0;0"), SheetCell(explain, "wrap"),
         SheetCell(rule.summary.get("zh", ""), "wrap"), SheetCell(f"={_usable(line.cells)}", "cell"),
+        SheetCell(noted, "status"),
     ]
 
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from xltools.atomic import Stamp, atomic_copy, edit_lock
 from xltools.checking.check import CheckReport, file_problem, read_and_check
+from xltools.checking.profiles import Profile
 from xltools.errors import ReadError, XltoolsError
 from xltools.workbook.actions import Outcome
 from xltools.workbook.port import WorkbookPort
@@ -76,7 +77,7 @@ def _locked(path: Path, in_place: bool) -> Iterator[None]:
 
 def edit_file(source: str | os.PathLike[str], action: Callable[[WorkbookPort, CheckReport], Outcome], label: str,
               *, output: str | Path | None = None, in_place: bool = False, overwrite: bool = False,
-              changes_values: bool = False, today: dt.date | None = None) -> Edited:
+              changes_values: bool = False, today: dt.date | None = None, profile: Profile | None = None) -> Edited:
     """Check ``source``, run a button action on it (given that check), write the result — nothing at all when
     the action had nothing to do (``Outcome.nothing_to_do``). The check of what was written is the same one
     unless the action ``changes_values``. Raises ReadError (could not run), OutputExists
@@ -90,7 +91,7 @@ def edit_file(source: str | os.PathLike[str], action: Callable[[WorkbookPort, Ch
     target = _target(src, output, in_place, label)
     with _locked(src, in_place):
         stamp = Stamp.of(src) if in_place and src.is_file() else None
-        first, raw = read_and_check(src, today)
+        first, raw = read_and_check(src, today, profile)
         if raw is None:
             raise ReadError(f"{src}：{first.reason}")
         port = OpenpyxlPort(src)
@@ -102,7 +103,7 @@ def edit_file(source: str | os.PathLike[str], action: Callable[[WorkbookPort, Ch
             backup = save_in_place(port, stamp)
         else:
             port.save(target, overwrite)
-    report = read_and_check(target, today)[0] if changes_values else first._replace(file=str(target))
+    report = read_and_check(target, today, profile)[0] if changes_values else first._replace(file=str(target))
     return Edited(outcome, target, backup, report)
 
 

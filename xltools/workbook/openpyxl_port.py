@@ -213,7 +213,7 @@ class OpenpyxlPort:
         for i in range(len(table.rows)):
             fill = table.row_fills[i] if i < len(table.row_fills) else ""
             if fill:
-                ws.cell(i + 3, 1).fill = PatternFill("solid", fgColor=fill)
+                ws.cell(i + 3, table.fill_column + 1).fill = PatternFill("solid", fgColor=fill)
         for (i, col), target in table.links.items():
             cell = ws.cell(i + 3, col + 1)
             cell.hyperlink = Hyperlink(ref=cell.coordinate, location=clean_text(target),

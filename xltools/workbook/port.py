@@ -33,6 +33,7 @@ class SheetTable(NamedTuple):
     links: dict[tuple[int, int], str] = {}  # noqa: RUF012 (never mutated)
     row_fills: Sequence[str] = ()
     hidden: bool = False
+    fill_column: int = 0  # the column (index) ``row_fills`` colour: the first, or a column to type into
 
 
 @runtime_checkable

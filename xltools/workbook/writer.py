@@ -40,6 +40,7 @@ from xltools.textsafe import clean_text
 from xltools.workbook.buttons import BUTTON_NOTE, BUTTON_ROLES, BUTTONS, CONF_HELP, CONF_ROWS, CONF_SHEET
 from xltools.workbook.check_formulas import FUNCTIONS
 from xltools.workbook.check_sheet_writer import write_check_sheet
+from xltools.workbook.explanation_template import write_explanation_sheet
 
 FIXED_CREATED = dt.datetime(2021, 9, 26)
 FONT = "宋体"
@@ -369,6 +370,7 @@ def _write(spec: FormatSpec, path: str, doc: ReportDocument | None, data_sheets:
         wb.define_name(cell.name, f"='{cell.sheet}'!{':'.join(map(absolute, (cell.block or cell.address).split(':')))}")
     _conditional_formats(spec, sheets, fmts["error"])
     write_check_sheet(wb, spec, sheets, fmts, FONT)
+    write_explanation_sheet(wb, fmts, doc, _text, FONT)
     sheets[spec.sheets[0].name].activate()
     for data in data_sheets:
         _write_data_sheet(wb, data, fmts)

@@ -108,7 +108,7 @@ class XlwingsPort:
             sh.range("A3").value = [list(r) for r in table.rows]
         for i, fill in enumerate(table.row_fills):
             if fill:
-                sh.range((i + 3, 1)).color = "#" + fill
+                sh.range((i + 3, table.fill_column + 1)).color = "#" + fill
         for (i, col), target in table.links.items():
             cell = sh.range((i + 3, col + 1))
             sh.api.Hyperlinks.Add(Anchor=cell.api, Address="", SubAddress=target, TextToDisplay=str(cell.value))
