@@ -39,8 +39,12 @@ ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 
 def timed(cmd: list[str], env: dict[str, str] | None = None) -> float:
+    """Wall time of a whole process (another checkout's runs in that checkout: `python -m` puts the working
+    folder first on sys.path)."""
+    env = env or ENV
     start = time.perf_counter()
-    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False, env=env or ENV)
+    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False, env=env,
+                   cwd=env.get("PYTHONPATH"))
     return time.perf_counter() - start
 
 

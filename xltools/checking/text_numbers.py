@@ -9,7 +9,7 @@ sentence may hold several quotes; each is compared on its own."""
 from __future__ import annotations
 
 import re
-from functools import cache
+from functools import cache, lru_cache
 from typing import NamedTuple
 
 _CLAUSE_END = "，,、；;。！？!?\n（）()"
@@ -30,8 +30,10 @@ class Quote(NamedTuple):
 
 
 _DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
+_ANY_DIGIT = re.compile("[0-9０-９]")
 
 
+@lru_cache(maxsize=16)  # every text_quotes rule reads the same few texts of a report
 def normalise(text: str) -> str:
     """The text as the patterns read it: full-width digits made plain, spaces between Chinese characters and
     digits dropped (PDF text puts them there), thousands separators removed. Punctuation stays as written."""
@@ -61,6 +63,8 @@ def _cut(sentence: str, at: int) -> str:
 def quotes(text: str, patterns: list[str], exclude: list[str]) -> list[Quote]:
     """Every quote of one of ``patterns`` (regular expressions with a group ``n``) in ``text``, in text order,
     leaving out hedged numbers and clauses holding an ``exclude`` word."""
+    if not _ANY_DIGIT.search(text):
+        return []
     text = normalise(text)
     found: dict[int, Quote] = {}
     for pattern in patterns:
