@@ -26,7 +26,6 @@ known (while reading cells).
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -120,6 +119,8 @@ def load_profile(name_or_file: str) -> Profile:
         shipped = "、".join(available_profiles()) or "无"
         raise FormatError(f"没有名为“{name_or_file}”的地方规则配置{zh}：可用的有 {shipped}，或给出 .toml 文件",
                           f"no profile named {name_or_file!r}{en}; shipped: {shipped}, or give a .toml file")
+    import tomllib  # (only when a profile is used: a plain check starts without it)
+
     try:
         with open(path, "rb") as fh:
             data = tomllib.load(fh)
