@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
@@ -128,6 +127,8 @@ def _check_with_overview(files: tuple[str, ...], path: str, jobs: int | None, ov
                          ) -> list[CheckReport]:
     """``check --report``: the inputs must exist and the page must not be one of them nor exist (unless
     ``overwrite``) before anything is read; each file is read once for both outputs."""
+    from pathlib import Path  # (here: a plain check starts without pathlib)
+
     from xltools.consolidate.collect import expand_workbooks, unit_from_report
     from xltools.consolidate.consolidation import check_outputs
     from xltools.consolidate.overview import write_overview
