@@ -144,3 +144,28 @@ def test_the_profile_applies_to_the_last_year_findings(tmp_path: Path) -> None:
     profile.write_text('name = "p"\noff = ["PREV_CARRIED_OVER"]\n', encoding="utf-8")
     _, data = check_json(book, extra=("--previous", str(last_book), "--profile", str(profile)))
     assert "PREV_CARRIED_OVER" not in _rules(data)
+
+
+def test_consolidate_names_the_profiles_its_units_were_checked_against(tmp_path: Path) -> None:
+    """Every output names the active profile: in a consolidation each workbook is checked against the profile it
+    records, and the overview page names them."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    doc = clean_document()
+    doc.update(unit="甲局", year=2024)
+    doc["meta"] = {"date": "2025-01-20", "level": "部门", "code": "11320800MB0000001X"}
+    src = tmp_path / "a.json"
+    src.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    assert run("new", "--from", src, "--profile", "example", "-o", inbox / "甲局.xlsx").returncode == 0
+    doc.update(unit="乙局")
+    doc["meta"]["code"] = "11320800MB0000002X"
+    write_doc(doc, inbox, "乙局")
+    (inbox / "乙局.json").unlink()
+    out = tmp_path / "city.xlsx"
+    result = run("consolidate", inbox, "-o", out, "--unit", "某市", "--year", "2024")
+    assert result.returncode in (0, 1), result.stderr
+    page = (tmp_path / "city-汇总情况.html").read_text(encoding="utf-8")
+    assert f"汇总情况（规则配置：{LABEL}）" in page
+    plain = run("consolidate", inbox / "乙局.xlsx", "-o", tmp_path / "b.xlsx", "--unit", "某市", "--year", "2024")
+    assert plain.returncode in (0, 1), plain.stderr
+    assert "规则配置" not in (tmp_path / "b-汇总情况.html").read_text(encoding="utf-8")

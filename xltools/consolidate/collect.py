@@ -133,6 +133,7 @@ class UnitResult(NamedTuple):
     left_empty: tuple[str, ...] = ()  # an incomplete import: the cells it left empty, as check names them
     copy: str = ""  # --annotate-dir: the annotated copy the worker wrote into the staging folder
     copy_failure: str = ""  # --annotate-dir: why the worker could not write it
+    profile: str = ""  # the province profile it was checked against (its label; "" for the national format)
 
     def numbers(self) -> tuple[Number | None, ...]:
         """All the unit's numbers, in the order of its format's number cells."""
@@ -193,7 +194,7 @@ def unit_from_report(report: CheckReport, digest: str = "",
     return UnitResult(
         report.file, digest, None, report.unit, str(meta.get("code") or ""), sys.intern(str(meta.get("level") or "")),
         report.year, report.tally("error"), report.tally("warning"), numbers, notes(report.findings), constituents,
-        spec.id)
+        spec.id, profile=sys.intern(report.profile or ""))
 
 
 def read_unit(path: str, copies: str | None = None) -> UnitResult:

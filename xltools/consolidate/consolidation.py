@@ -226,8 +226,15 @@ def consolidate(inputs: Sequence[str], output: str | Path, *, unit: str, year: i
             pages = overview_pages(output, len(entries))  # the first of those checked: rows <= inputs + roster
             page_files = [staged.enter_context(atomic_output(p, overwrite)) for p in pages]
             write_overview_pages(page_files, [p.name for p in pages], entries, spec,
-                                 title=f"{unit}{year}年政府信息公开工作年度报告 汇总情况")
+                                 title=f"{unit}{year}年政府信息公开工作年度报告 汇总情况" + profiles_named(entries))
     return Consolidation(output, tuple(entries), doc, report, tuple(copies), tuple(failures), no_previous)
+
+
+def profiles_named(entries: Sequence[Entry]) -> str:
+    """The province profiles the units were checked against, for the overview's title ("" when none: the national
+    format). Each workbook is checked against the profile it records."""
+    profiles = sorted({e.result.profile for e in entries if e.result is not None and e.result.profile})
+    return f"（规则配置：{'、'.join(profiles)}）" if profiles else ""
 
 
 def check_report(spec: FormatSpec, doc: ReportDocument, properties: dict[str, str], output: Path) -> CheckReport:
