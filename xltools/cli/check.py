@@ -130,7 +130,7 @@ def _check_with_overview(files: tuple[str, ...], path: str, jobs: int | None, ov
     from pathlib import Path  # (here: a plain check starts without pathlib)
 
     from xltools.consolidate.collect import expand_workbooks, unit_from_report
-    from xltools.consolidate.consolidation import check_outputs
+    from xltools.consolidate.consolidation import check_outputs, profiles_title
     from xltools.consolidate.overview import write_overview
 
     paths = expand_workbooks(files, [path])  # an earlier run's page in the folder is not an input
@@ -138,8 +138,7 @@ def _check_with_overview(files: tuple[str, ...], path: str, jobs: int | None, ov
     reports = _check_all(paths, jobs, profile, last)
     if not reports:
         return reports
-    profiles = sorted({r.profile for r in reports if r.profile})
-    named = f"（规则配置：{'、'.join(profiles)}）" if profiles else ""
+    named = profiles_title(r.profile for r in reports)
     try:
         write_overview(path, [unit_from_report(r) for r in reports], title="政府信息公开工作年度报告 校验情况" + named,
                        overwrite=overwrite)

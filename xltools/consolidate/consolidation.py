@@ -233,7 +233,12 @@ def consolidate(inputs: Sequence[str], output: str | Path, *, unit: str, year: i
 def profiles_named(entries: Sequence[Entry]) -> str:
     """The province profiles the units were checked against, for the overview's title ("" when none: the national
     format). Each workbook is checked against the profile it records."""
-    profiles = sorted({e.result.profile for e in entries if e.result is not None and e.result.profile})
+    return profiles_title(e.result.profile for e in entries if e.result is not None)
+
+
+def profiles_title(labels: Iterable[str | None]) -> str:
+    """"（规则配置：A、B）" for the profiles named in ``labels`` (each once), "" when none is."""
+    profiles = sorted({label for label in labels if label})
     return f"（规则配置：{'、'.join(profiles)}）" if profiles else ""
 
 
