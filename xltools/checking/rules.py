@@ -5,6 +5,7 @@ Every kind is a pure function of the values, with the declared keyword parameter
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterator, Mapping
 from typing import NamedTuple
 
@@ -51,10 +52,9 @@ class Context(NamedTuple):
         return CellRef.of(self.spec.cell(cell_id), self.values.addresses.get(cell_id))
 
     def sum(self, ids: list[NumberCellId]) -> Number | None:
-        nums = [self.values.number(i) for i in ids]
-        if any(n is None for n in nums):
+        if not self.values.invalid.isdisjoint(ids):
             return None  # an unusable cell: its own finding says why; do not pile on
-        return sum(n for n in nums if n is not None)
+        return sum(map(self.values.numbers.get, ids, itertools.repeat(0)))  # (blank: 0, as ``Values.number``)
 
     def text(self, cell_id: TextCellId) -> tuple[CellRef, str]:
         """The text cell's reference and its text ("" when empty)."""
@@ -212,10 +212,11 @@ def text_quotes(ctx: Context, *, cells: list[TextCellId], patterns: list[str], s
     if not totals or totals[0] is None:
         return
     for cell in cells:
-        ref, text = ctx.text(cell)
+        text = ctx.values.texts.get(cell, "")
         for quote in quotes(text, patterns, exclude):
             if any(t is not None and _close(quote.number, t) for t in totals):
                 continue
+            ref = ctx.ref(cell)
             refs = (ref, *(ctx.ref(i) for i in sums[0]))
             yield ctx.finding.make(refs, expected=totals[0], actual=quote.number,
                                    difference=quote.number - totals[0], quote=quote.sentence, words=quote.words,

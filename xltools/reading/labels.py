@@ -71,11 +71,14 @@ class Grid:
         self._indexed = False
         self._verified: dict[Hashable, Any] | None = None
 
-    def labels_key(self) -> Hashable:
+    def labels_key(self, inputs: frozenset[tuple[int, int]] = frozenset(),
+                   labels: frozenset[str] = frozenset()) -> Hashable:
         """Everything label verification reads of this grid: its texts with their positions and its merged ranges
-        (numbers never count as labels). Workbooks made from one template share it sheet by sheet."""
+        (numbers never count as labels). Workbooks made from one template share it sheet by sheet. With
+        ``inputs``, the texts at those positions count only if they are one of ``labels`` (normalised): what
+        decides whether labels match, not which text shows where they do not."""
         texts = tuple((r, c, v) for r, line in enumerate(self.rows) for c, v in enumerate(line)
-                      if v.__class__ is str and v)
+                      if v.__class__ is str and v and ((r, c) not in inputs or normalize_label(v) in labels))
         return texts, tuple(self._ends.items()), tuple(map(len, self.rows))
 
     def verified(self) -> dict[Hashable, Any]:

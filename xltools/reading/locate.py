@@ -11,7 +11,9 @@ the section); the non-empty rows joined with line breaks are the text.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from typing import Any
 
 from xltools.errors import ReadError
@@ -163,8 +165,8 @@ def _plan(spec: FormatSpec, cell: CellSpec, grid: Grid, target: tuple[str, str] 
           ) -> tuple[tuple[Finding, ...], tuple[int, int, str] | None]:
     """Where a number or metadata cell is read in ``grid`` (row, column, address; None when it cannot be) and the
     layout findings about it: not found by its defined name (``target`` None), under other labels, hidden under a
-    merged range. Depends only on the grid's labels and the name's target, so ``locate_cells`` keeps it per sheet
-    layout."""
+    merged range. Depends only on the grid's labels and the name's target, so ``locate_cells`` keeps it per
+    layout (``_book_plan``)."""
     sheet, address = target or (cell.sheet, cell.address)
     found: list[Finding] = []
     if target is None:
@@ -184,6 +186,82 @@ def _plan(spec: FormatSpec, cell: CellSpec, grid: Grid, target: tuple[str, str] 
     return tuple(found), (row, col, address)
 
 
+# Where each number and metadata cell is read, by format, defined names and the labels of the sheets (most recently
+# used last): a batch of workbooks made from one template works it out once, though each unit's name, code and
+# numbers differ. Bounded; a lock keeps it consistent when threads share a process.
+_Planned = tuple[tuple[Finding, ...], str, tuple[int, int, str] | None]
+_Steps = tuple[tuple[CellSpec, _Planned | None], ...]
+_Where = tuple[tuple[tuple[CellSpec, str | None, tuple[str, str] | None], ...], dict[str, frozenset[tuple[int, int]]]]
+_PLANS: OrderedDict[Hashable, Any] = OrderedDict()
+_PLANS_SIZE = 128
+_PLANS_LOCK = threading.Lock()
+
+
+def _cached(key: Hashable, make: Callable[[], Any], keep: Callable[[Any], bool] = lambda _: True) -> Any:
+    """``make()``, kept under ``key`` (when ``keep`` says so)."""
+    with _PLANS_LOCK:
+        found = _PLANS.get(key)
+        if found is not None:
+            _PLANS.move_to_end(key)
+            return found
+    found = make()
+    if keep(found):
+        with _PLANS_LOCK:
+            _PLANS[key] = found
+            if len(_PLANS) > _PLANS_SIZE:
+                _PLANS.popitem(last=False)
+    return found
+
+
+def _where(spec: FormatSpec, names: dict[str, tuple[str, str]], grids: dict[str, Grid]) -> _Where:
+    """Each cell of ``spec`` with the sheet a number or metadata cell is read in (None: a text cell, or its sheet
+    is missing) and its defined name's target (None: not named there), and the positions read in each sheet."""
+    where: list[tuple[CellSpec, str | None, tuple[str, str] | None]] = []
+    inputs: dict[str, set[tuple[int, int]]] = {}
+    for cell in spec.cells:
+        target = names.get(cell.name)
+        named = bool(target and target[0] in grids and ":" not in target[1])
+        sheet = target[0] if named and target else cell.sheet
+        if cell.type == "text" or sheet not in grids:
+            where.append((cell, None, None))
+            continue
+        where.append((cell, sheet, target if named else None))
+        inputs.setdefault(sheet, set()).add(parse_address(target[1] if named and target else cell.address))
+    return tuple(where), {sheet: frozenset(at) for sheet, at in inputs.items()}
+
+
+def _labels(spec: FormatSpec) -> frozenset[str]:
+    """Every row and column label of the format's cells, normalised."""
+    return frozenset(normalize_label(label) for cell in spec.cells for label in (*cell.row, *cell.col))
+
+
+def _book_plan(spec: FormatSpec, names: dict[str, tuple[str, str]], grids: dict[str, Grid]) -> _Steps:
+    """Each cell of ``spec`` in order, with (layout findings, sheet, (row, column, address) or None) for the number
+    and metadata cells found in a grid; None for the others (text cells, cells whose sheet is missing). Kept by
+    the labels of the sheets where those cells are read, leaving out the texts in the cells themselves (a unit's
+    name, "无" typed for a number) unless they are labels of the format: when every label matches they change
+    nothing. A plan with a label mismatch (whose finding quotes the text found instead) is not kept."""
+    names_key = (spec.id, tuple(names.items()), tuple(grids))
+    cells, inputs = _cached(("where", *names_key), lambda: _where(spec, names, grids))
+    labels = _cached(("labels", spec.id), lambda: _labels(spec))
+    key = ("plan", *names_key, tuple((sheet, grids[sheet].labels_key(at, labels)) for sheet, at in inputs.items()))
+
+    def make() -> _Steps:
+        return tuple((cell, None if sheet is None else _planned(spec, cell, grids[sheet], sheet, target))
+                     for cell, sheet, target in cells)
+
+    def matched(plan: _Steps) -> bool:
+        return not any(f.rule == "LAYOUT_LABEL_MISMATCH" for _, planned in plan if planned for f in planned[0])
+
+    plan: _Steps = _cached(key, make, matched)
+    return plan
+
+
+def _planned(spec: FormatSpec, cell: CellSpec, grid: Grid, sheet: str, target: tuple[str, str] | None) -> _Planned:
+    found, at = _plan(spec, cell, grid, target)
+    return found, sheet, at
+
+
 def locate_cells(source: str, spec: FormatSpec, version: int | None, names: dict[str, tuple[str, str]],
                  grids: dict[str, Grid], formulas: Callable[[str], dict[str, str]],
                  properties: dict[str, str]) -> RawBook:
@@ -196,28 +274,20 @@ def locate_cells(source: str, spec: FormatSpec, version: int | None, names: dict
     mismatch = FindingFactory(spec.rule("LAYOUT_LABEL_MISMATCH"))
     merged = FindingFactory(spec.rule("LAYOUT_MERGED_INPUT"))
     blanks: dict[str, list[tuple[str, str]]] = {}
-    for cell in spec.cells:
-        if cell.type != "text":
-            target = names.get(cell.name)
-            named = bool(target and target[0] in grids and ":" not in target[1])
-            grid = grids.get(target[0] if named and target else cell.sheet)
-            if grid is not None:  # where to read it and what its labels say: once per sheet layout
-                plans = grid.verified()
-                key = (spec.id, cell.id, target if named else None)
-                plan = plans.get(key)
-                if plan is None:
-                    plan = plans[key] = _plan(spec, cell, grid, target if named else None)
-                found, at = plan
+    for cell, planned in _book_plan(spec, names, grids):
+        if planned is not None:  # a number or metadata cell: where to read it was worked out for this layout
+            found, sheet, at = planned
+            if found:
                 findings.extend(found)
-                if at is not None:
-                    row, col, address = at
-                    got = grid.raw(row, col)
-                    if got == "":  # (an empty cell: it may hold a formula without a cached value)
-                        got = None
-                        blanks.setdefault(target[0] if named and target else cell.sheet, []).append(
-                            (cell.id, address))
-                    cells[cell.id] = RawCell(got, address)
-                continue
+            if at is not None:
+                row, col, address = at
+                rows = grids[sheet].rows  # (the plan is for grids whose rows have these lengths: labels_key)
+                got = rows[row][col] if row < len(rows) and col < len(rows[row]) else None
+                if got == "":  # (an empty cell: it may hold a formula without a cached value)
+                    got = None
+                    blanks.setdefault(sheet, []).append((cell.id, address))
+                cells[cell.id] = RawCell(got, address)
+            continue
         sheet, address = cell.sheet, cell.block or cell.address
         target = names.get(cell.name)
         named = bool(target and target[0] in grids and (cell.type == "text" or ":" not in target[1]))
@@ -260,10 +330,10 @@ def locate_cells(source: str, spec: FormatSpec, version: int | None, names: dict
             blanks.setdefault(sheet, []).append((cell.id, address))
         cells[cell.id] = RawCell(value, address)
     for sheet, items in blanks.items():  # only blank cells can be formulas without a cached value
-        found = formulas(sheet)
+        formula = formulas(sheet)
         for cell_id, address in items:
-            if address in found:
-                cells[cell_id] = RawCell(None, address, found[address])
+            if address in formula:
+                cells[cell_id] = RawCell(None, address, formula[address])
     gone = FindingFactory(spec.rule("LAYOUT_SHEET_MISSING"))
     findings.extend(gone.make(sheet=name) for name in sorted(missing_sheets))
     return RawBook(source, spec.id, version, cells, tuple(findings), dict(properties))

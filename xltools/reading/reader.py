@@ -23,7 +23,7 @@ from xltools.reading.labels import Grid
 from xltools.reading.locate import locate_cells, sheet_bounds, spec_of
 from xltools.reading.package import NS_MAIN, RESAVE, RESAVE_EN, WorkbookPackage, damaged, parse_xml
 from xltools.reading.rawbook import RawBook
-from xltools.reading.sheetxml import local_name, sheet_cells, sheet_extent, trim_sheet
+from xltools.reading.sheetxml import local_name, plain_cells, sheet_cells, sheet_extent, trim_sheet
 
 SUFFIXES = (".xlsx", ".xlsm")
 # Other spreadsheet files a unit may send as its report: in a folder they are listed with the reason they cannot be
@@ -207,6 +207,9 @@ def sheet_formulas(data: bytes, part: str = "工作表") -> dict[str, str]:
     """Formulas of the cells that have no cached value, by address."""
     if b"<f" not in data and b":f" not in data:
         return {}
+    plain = _plain_formulas(data)
+    if plain is not None:
+        return plain
     found: dict[str, str] = {}
     for c in parse_xml(data, part).iter(f"{NS_MAIN}c"):
         address = c.get("r")
@@ -215,6 +218,29 @@ def sheet_formulas(data: bytes, part: str = "工作表") -> dict[str, str]:
         f, v = c.find(f"{NS_MAIN}f"), c.find(f"{NS_MAIN}v")
         if f is not None and (v is None or not (v.text or "").strip()):
             found[address] = f.text or "（共享公式）"
+    return found
+
+
+_CELL = re.compile(rb'<c r="([A-Z]{1,3}[1-9][0-9]{0,6})"[^>]*?(?:/>|>(.*?)</c>)', re.S)
+_FORMULA = re.compile(rb"<f\b[^>]*?(?:/>|>(.*?)</f>)", re.S)
+_CACHED = re.compile(rb"<v\b[^>]*?(?:/>|>(.*?)</v>)", re.S)
+
+
+def _plain_formulas(data: bytes) -> dict[str, str] | None:
+    """``sheet_formulas`` without parsing, for the sheets every spreadsheet program writes (each cell <c r="B7" …>,
+    no namespace prefix, no escaped character or CDATA in a formula cell); None for any other sheet."""
+    plain = plain_cells(data)
+    if plain is None or not plain.cells:
+        return None
+    found: dict[str, str] = {}
+    for address, inner in _CELL.findall(data):
+        if b"<f" not in inner:
+            continue
+        if b"&" in inner or b"<!" in inner:
+            return None
+        f, v = _FORMULA.search(inner), _CACHED.search(inner)
+        if f is not None and (v is None or not (v.group(1) or b"").strip()):
+            found[address.decode()] = f.group(1).decode() if f.group(1) else "（共享公式）"
     return found
 
 
@@ -240,7 +266,7 @@ _ERROR_TYPE = re.compile(rb"""\bt\s*=\s*["']e["']""")  # an error cell's type at
 def sheet_errors(data: bytes, part: str = "工作表") -> dict[tuple[int, int], str]:
     """The error values (#DIV/0!, #REF!, …) of a sheet's error cells by zero-based position: calamine reads them as
     empty cells, but a clerk's broken formula is not a blank."""
-    if not _ERROR_TYPE.search(data):
+    if (b'"e"' not in data and b"'e'" not in data) or not _ERROR_TYPE.search(data):  # (``in``: 7 times faster)
         return {}
     found: dict[tuple[int, int], str] = {}
     for row, col, elem, _ in sheet_cells(data, part):

@@ -33,13 +33,13 @@ _ROW = re.compile(r"[1-9][0-9]{0,6}")
 MAX_ROWS = 1_048_576  # the last row of a sheet in Excel, WPS and LibreOffice
 
 
-class _Plain(NamedTuple):
+class Plain(NamedTuple):
     columns: set[bytes]  # the distinct column letters of the cells
     last_row: int  # the largest row number of a cell (0: none)
     cells: int
 
 
-def _plain_cells(data: bytes) -> _Plain | None:
+def plain_cells(data: bytes) -> Plain | None:
     """The distinct column letters and the last row of all cells (empty ones too) and how many cells there are,
     when every cell is written <c r="B7" …>; else None. (Each scan hands back plain strings, never a tuple per cell:
     a sheet of a million cells costs two scans.)"""
@@ -50,12 +50,12 @@ def _plain_cells(data: bytes) -> _Plain | None:
         return None
     columns = set(letters)
     del letters
-    return _Plain(columns, max(map(int, _PLAIN_ROW.findall(body)), default=0), n)
+    return Plain(columns, max(map(int, _PLAIN_ROW.findall(body)), default=0), n)
 
 
 def _plain_extent(data: bytes) -> Extent | None:
     """The extent of all cells (empty ones too) when every cell is written <c r="B7" …>; else None."""
-    plain = _plain_cells(data)
+    plain = plain_cells(data)
     if plain is None:
         return None
     return Extent(plain.last_row, max((col_index(c.decode()) + 1 for c in plain.columns), default=0), plain.cells)
@@ -121,7 +121,7 @@ def trim_sheet(data: bytes, rows: int, cols: int, part: str = "工作表") -> tu
     that held something (None, and the bytes unchanged, when no such cell lies beyond). A sheet whose cells all lie
     within costs one scan; cells beyond are cut out by two more scans, whatever their number (a stray value at
     XFD1048576, a million rows pasted below a table)."""
-    plain = _plain_cells(data)
+    plain = plain_cells(data)
     if plain is not None:  # every cell with its r=: find the far ones by their column or row, cut them out as text
         far_cols = sorted(c for c in plain.columns if col_index(c.decode()) >= cols)
         far_rows = plain.last_row > rows

@@ -142,6 +142,9 @@ class _Parser:
 
     def number(self, cell: CellSpec, raw: RawCell) -> None:
         v = raw.value
+        if v.__class__ is float and raw.formula is None and 0 <= v < _TOO_LARGE and v.is_integer():
+            self.numbers[cell.id] = int(v)  # what nearly every cell holds: a whole number as calamine reads it
+            return
         if raw.formula is not None:
             self.invalid.add(cell.id)
             self.emit("VALUE_FORMULA_NO_CACHE", cell, raw, actual="=" + raw.formula)
