@@ -7,19 +7,16 @@ them with the environment variable ``XLTOOLS_LIMITS``, e.g. ``XLTOOLS_LIMITS="fi
 (docs/limits.md lists them all).
 """
 
-from __future__ import annotations
-
-import dataclasses
 import os
 from functools import cache
+from typing import NamedTuple
 
 from xltools.errors import ReadError, XltoolsError
 
 ENV = "XLTOOLS_LIMITS"
 
 
-@dataclasses.dataclass(frozen=True)
-class Limits:
+class Limits(NamedTuple):
     """Each limit with its unit in the name; see docs/limits.md for what each one guards against."""
 
     file_mb: float = 50  # any input file (workbook, roster, import source, JSON document)
@@ -60,7 +57,7 @@ class LimitsSettingError(XltoolsError):
 
 def parse_limits(text: str) -> Limits:
     """``"file_mb=100, seconds=120"`` -> Limits (unnamed limits keep their defaults). Raises LimitsSettingError."""
-    fields = {f.name: f.type for f in dataclasses.fields(Limits)}
+    fields = Limits.__annotations__
     values: dict[str, float | int] = {}
     for item in filter(None, (part.strip() for part in text.replace(";", ",").split(","))):
         name, sep, raw = item.partition("=")
@@ -70,7 +67,7 @@ def parse_limits(text: str) -> Limits:
             raise LimitsSettingError(f"{ENV} 中的“{item}”无法识别：应为 名称=数值，名称是 {known} 之一",
                              f"{ENV}: cannot use “{item}”: expected name=value with a name out of {known}")
         try:
-            number: float | int = int(raw) if fields[name] == "int" else float(raw)
+            number: float | int = int(raw) if fields[name] is int else float(raw)
         except ValueError:
             number = -1
         if not number > 0 or number != number or number == float("inf"):

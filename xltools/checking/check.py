@@ -5,8 +5,6 @@ A batch (``check`` of many files, and everything built on it) reads each file in
 limit (``limits().seconds``): a file that takes too long, or makes its worker die, becomes that file's reason and
 the rest goes on (``map_files``, from ``checking.pool``)."""
 
-from __future__ import annotations
-
 import datetime as dt
 import errno
 import functools

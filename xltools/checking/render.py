@@ -8,7 +8,6 @@ from typing import Any
 
 from xltools.checking.check import CheckReport
 from xltools.format.findings import SEVERITY_ZH, CellRef, Finding, fmt_number
-from xltools.reading.document import finite
 from xltools.reading.values import Values
 
 JSON_SCHEMA_ID = "xltools.check/1"
@@ -183,6 +182,8 @@ def to_json(reports: Sequence[CheckReport], strict: bool = False) -> dict[str, A
             "profile": r.profile,
             "findings": [f.to_json() for f in r.findings],
         })
+    from xltools.reading.document import finite  # (JSON output only)
+
     return dict(finite({
         "schema": JSON_SCHEMA_ID,
         "strict": strict,

@@ -3,8 +3,6 @@ format spec names its kind and gives its parameters (checked when the spec loads
 once per ``for_each`` expansion (``RuleSpec.expanded``, from which ``FormatSpec.sum_relations`` also reads).
 Every kind is a pure function of the values, with the declared keyword parameters and types."""
 
-from __future__ import annotations
-
 import itertools
 from collections.abc import Callable, Iterator, Mapping
 from typing import NamedTuple

@@ -6,8 +6,6 @@ written in Arabic digits and not hedged (约、近、余、多、以上), and it
 marks) names no other scope than the report's own (a rule's ``exclude`` words: 市政府办公室, 本级, 代表, 其中 …). A
 sentence may hold several quotes; each is compared on its own."""
 
-from __future__ import annotations
-
 import re
 from functools import cache, lru_cache
 from typing import NamedTuple

@@ -1,9 +1,6 @@
 """Findings are data: what is wrong, where, expected vs actual, and how to fix it (in Chinese and English)."""
 
-from __future__ import annotations
-
 import math
-from decimal import Decimal
 from typing import Any, NamedTuple
 
 from xltools.format.rulekinds import SEVERITIES as SEVERITIES
@@ -27,7 +24,7 @@ class CellRef(NamedTuple):
         return f"{self.sheet}!{self.address}"
 
     @classmethod
-    def of(cls, cell: CellSpec, address: str | None = None) -> CellRef:
+    def of(cls, cell: CellSpec, address: str | None = None) -> "CellRef":
         return cls(cell.id, cell.sheet, address or cell.address, cell.row_label, cell.col_label)
 
     def to_json(self) -> dict[str, str]:
@@ -112,6 +109,8 @@ def fmt_number(value: Any) -> str:
             return str(value)
         if value.is_integer() and abs(value) < 10 ** EXCEL_DIGITS:
             return str(int(value))
+        from decimal import Decimal  # (here: most numbers are whole, and ``check`` starts without decimal)
+
         text = format(Decimal(f"{value:.{EXCEL_DIGITS}g}"), "f")
         return text.rstrip("0").rstrip(".") if "." in text else text
     return str(value)

@@ -8,8 +8,6 @@ deepest path spans the remaining levels. Group labels are drawn level by level, 
 (``header_order = "reading"`` draws the column headers row by row instead). Pure functions of the TOML tables.
 """
 
-from __future__ import annotations
-
 import math
 import unicodedata
 from typing import Any, NamedTuple

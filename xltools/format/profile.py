@@ -23,8 +23,6 @@ with the profile's rules; ``adjust`` applies severities and switches to findings
 known (while reading cells).
 """
 
-from __future__ import annotations
-
 import os
 from collections.abc import Sequence
 from pathlib import Path

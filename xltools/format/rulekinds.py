@@ -9,8 +9,6 @@ cell), ``TextCellId`` (a text cell), ``Level`` (one of the format's unit levels)
 (an int will do), ``Number``, ``list[...]`` and ``dict[..., ...]`` of those.
 """
 
-from __future__ import annotations
-
 import itertools
 import re
 import types

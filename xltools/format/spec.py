@@ -8,8 +8,6 @@ is named after its id with ``-`` as ``_`` (``gov_disclosure_2021.json`` holds ``
 format wins over one of the same id on the path, and in one folder the ``.json`` over the ``.toml``.
 """
 
-from __future__ import annotations
-
 import json
 import os
 from collections.abc import Iterator

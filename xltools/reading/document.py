@@ -14,8 +14,6 @@ it stands for (what ``dump`` prints), so that a dump always loads again. ``to_js
 number, and ``dumps`` is the strict serializer for JSON xltools prints (``allow_nan=False``).
 """
 
-from __future__ import annotations
-
 import datetime as dt
 import itertools
 import json
@@ -110,7 +108,7 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return found
 
 
-def read_document(path: str | Path) -> tuple[FormatSpec, ReportDocument]:
+def read_document(path: str | Path) -> tuple[FormatSpec, "ReportDocument"]:
     """Read and validate the JSON report document in file ``path``. Raises ReadError (LimitError) when the file
     cannot be read as JSON, DocumentError listing every problem of its content."""
     name = str(path)  # as the clerk typed it

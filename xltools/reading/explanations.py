@@ -6,8 +6,6 @@ up to date by the 校验 button and ``check --annotate`` (``xltools.workbook.exp
 matching it with the findings is ``xltools.checking.explanations``. A workbook without the sheet has none.
 """
 
-from __future__ import annotations
-
 from typing import Any, NamedTuple
 
 from xltools.format.addresses import to_address

@@ -10,8 +10,6 @@ entity tricks; damaged parts raise ReadError naming the part.
 never sees a part (or a byte) these limits did not allow. The sheets' XML is handled in ``reading.sheetxml``.
 """
 
-from __future__ import annotations
-
 import io
 import posixpath
 import zipfile
@@ -119,7 +117,7 @@ class WorkbookPackage:
     def close(self) -> None:
         self.zf.close()
 
-    def __enter__(self) -> WorkbookPackage:
+    def __enter__(self) -> "WorkbookPackage":
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -185,7 +183,7 @@ class WorkbookPackage:
             data = self.read(part)
             name = self._name(part)
             if data is not None and name is not None:
-                parts[name] = data
+                parts[name] = _without_names(data) if part == WORKBOOK else data
         if ROOT_RELS not in parts:
             raise damaged(ROOT_RELS, "缺失", "is missing")
         if not any(self._name(p) in parts for p in self.strings) and any(
@@ -202,6 +200,15 @@ class WorkbookPackage:
                 out.writestr(name, data)
         buffer.seek(0)
         return buffer
+
+
+def _without_names(book: bytes) -> bytes:
+    """The workbook part without its defined names (read here, never by calamine: it would parse them all again,
+    a third of its work on a report workbook)."""
+    start, end = book.find(b"<definedNames>"), book.rfind(b"</definedNames>")
+    if start < 0 or end < start:
+        return book
+    return book[:start] + book[end + len(b"</definedNames>"):]
 
 
 class _WorkbookInfo(NamedTuple):

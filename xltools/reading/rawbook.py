@@ -3,8 +3,6 @@
 Readers (files via python-calamine, live Excel via xlwings) produce a RawBook; nothing downstream reads files.
 """
 
-from __future__ import annotations
-
 from typing import Any, NamedTuple
 
 from xltools.format.findings import Finding

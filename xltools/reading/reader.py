@@ -260,13 +260,15 @@ def _streamed_formulas(data: bytes, part: str) -> dict[str, str]:
     return found
 
 
-_ERROR_TYPE = re.compile(rb"""\bt\s*=\s*["']e["']""")  # an error cell's type attribute (one scan, not two)
+# What an error cell's type attribute looks like: only a hint (cells are then parsed), so without the \b that would
+# make the scan 7 times slower
+_ERROR_TYPE = re.compile(rb"""t\s*=\s*["']e["']""")
 
 
 def sheet_errors(data: bytes, part: str = "工作表") -> dict[tuple[int, int], str]:
     """The error values (#DIV/0!, #REF!, …) of a sheet's error cells by zero-based position: calamine reads them as
     empty cells, but a clerk's broken formula is not a blank."""
-    if (b'"e"' not in data and b"'e'" not in data) or not _ERROR_TYPE.search(data):  # (``in``: 7 times faster)
+    if not _ERROR_TYPE.search(data):
         return {}
     found: dict[tuple[int, int], str] = {}
     for row, col, elem, _ in sheet_cells(data, part):

@@ -2,8 +2,6 @@
 spreadsheet program writes), ``trim_sheet`` drops the cells beyond a bound (as cheaply) and ``sheet_cells`` gives
 each cell where calamine puts it."""
 
-from __future__ import annotations
-
 import re
 from collections.abc import Iterator
 from typing import NamedTuple

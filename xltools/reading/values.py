@@ -7,13 +7,10 @@ infinity, more than 15 significant digits): numeric text longer than ``limits().
 converted at all. Text holding control characters is read as it is, with a warning at the cell.
 """
 
-from __future__ import annotations
-
 import datetime as dt
 import math
 import re
 import unicodedata
-from decimal import Decimal
 from typing import Any, NamedTuple
 
 from xltools.format.findings import CellRef, Finding, FindingFactory, Number, fmt_number
@@ -103,6 +100,8 @@ def typed(value: Any) -> str:
     if isinstance(value, str):
         return value.strip()
     if isinstance(value, float) and math.isfinite(value):
+        from decimal import Decimal  # (here: ``check`` starts without decimal)
+
         return format(Decimal(repr(value)), "f")
     return _invalid_display(value)
 
