@@ -188,8 +188,9 @@ def unit_from_report(report: CheckReport, digest: str = "",
         return UnitResult(report.file, digest, report.reason)
     spec = load_spec(report.values.format_id)
     v = report.values
-    numbers = PackedNumbers(None if (c.id in v.invalid or c.id not in v.numbers) else v.numbers[c.id]
-                            for c in spec.number_cells)
+    get = v.numbers.get  # (None: blank; an invalid cell is never among the numbers, but say so where there is one)
+    numbers = PackedNumbers([get(c.id) for c in spec.number_cells] if not v.invalid else
+                            [None if c.id in v.invalid else get(c.id) for c in spec.number_cells])
     meta = v.meta
     return UnitResult(
         report.file, digest, None, report.unit, str(meta.get("code") or ""), sys.intern(str(meta.get("level") or "")),

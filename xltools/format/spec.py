@@ -139,6 +139,10 @@ class SumRelation(NamedTuple):
     total: str | None
 
 
+# id(cells) -> (cells, its number cells): ``cells`` is kept, so its id is never another's
+_NUMBER_CELLS: dict[int, tuple[tuple[CellSpec, ...], tuple[CellSpec, ...]]] = {}
+
+
 class FormatSpec(NamedTuple):
     id: str
     template_version: int
@@ -171,7 +175,13 @@ class FormatSpec(NamedTuple):
 
     @property
     def number_cells(self) -> tuple[CellSpec, ...]:
-        return tuple(c for c in self.cells if c.is_number)
+        """The number cells, in order (worked out once per spec: a round asks for them for every unit)."""
+        kept = _NUMBER_CELLS.get(id(self.cells))
+        if kept is None or kept[0] is not self.cells:
+            if len(_NUMBER_CELLS) >= 64:  # (specs built from data, one after another: a bounded memory)
+                _NUMBER_CELLS.clear()
+            kept = _NUMBER_CELLS[id(self.cells)] = (self.cells, tuple(c for c in self.cells if c.is_number))
+        return kept[1]
 
     @property
     def text_sections(self) -> tuple[SectionSpec, ...]:
