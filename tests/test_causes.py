@@ -120,3 +120,18 @@ def test_json_validates_against_the_schema(tmp_path: Path) -> None:
     schema = json.loads((Path(__file__).parents[1] / "docs" / "check-result.schema.json").read_text("utf-8"))
     jsonschema.validate(data, schema)
     assert data["files"][0]["findings"][0]["cause"] is not None
+
+
+@pytest.mark.parametrize("report", [False, True], ids=["folder", "folder-with-report"])
+def test_a_folder_shows_the_cause_with_its_number(tmp_path: Path, report: bool) -> None:
+    """Several files are checked in worker processes that hand back the findings, not the values: the text still
+    says what the likely cause holds now."""
+    doc = clean_document()
+    doc["values"]["T3.new_received.total"] = 3129
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name, d in (("a", doc), ("b", clean_document())):
+        write_doc(d, tmp_path, name).rename(folder / f"{name}.xlsx")
+    args = ["check", str(folder), *(["--report", str(tmp_path / "page.html")] if report else [])]
+    out = run(*args).stdout
+    assert "它现为 3129，改为 3119" in out, out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from typing import TYPE_CHECKING
 
@@ -129,19 +130,25 @@ def _check_with_overview(files: tuple[str, ...], path: str, jobs: int | None, ov
     ``overwrite``) before anything is read; each file is read once for both outputs."""
     from pathlib import Path  # (here: a plain check starts without pathlib)
 
-    from xltools.consolidate.collect import expand_workbooks, unit_from_report
+    from xltools.consolidate.collect import check_units, expand_workbooks, unit_from_report
     from xltools.consolidate.consolidation import check_outputs, profiles_title
     from xltools.consolidate.overview import write_overview
 
     paths = expand_workbooks(files, [path])  # an earlier run's page in the folder is not an input
     check_outputs([Path(path)], paths, overwrite)
-    reports = _check_all(paths, jobs, profile, last)
+    if last is None:  # each worker hands back the report and its line of the page, not the values
+        bar = _progress(len(paths), "校验")
+        with bar or contextlib.nullcontext():
+            pairs = check_units(paths, jobs, bar.update if bar else None, profile)
+        reports, units = [r for r, _ in pairs], [u for _, u in pairs]
+    else:
+        reports = _check_all(paths, jobs, profile, last)
+        units = [unit_from_report(r) for r in reports]
     if not reports:
         return reports
     named = profiles_title(r.profile for r in reports)
     try:
-        write_overview(path, [unit_from_report(r) for r in reports], title="政府信息公开工作年度报告 校验情况" + named,
-                       overwrite=overwrite)
+        write_overview(path, units, title="政府信息公开工作年度报告 校验情况" + named, overwrite=overwrite)
     except OSError as exc:
         _fail(f"无法写入 {path}：{exc.strerror or exc}", f"cannot write {path}: {exc.strerror or exc}")
     click.echo(f"已生成汇总情况网页 / overview: {path}", err=True)

@@ -19,11 +19,12 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import cache
 from pathlib import Path
-from typing import NamedTuple, overload
+from typing import TYPE_CHECKING, NamedTuple, overload
 
 from xltools.checking.check import (
     CheckReport,
     bug_reason,
+    check_listed,
     expand_inputs,
     file_problem,
     map_files,
@@ -31,11 +32,15 @@ from xltools.checking.check import (
     read_and_check,
     report_kind,
     skipped_in_folders,
+    without_values,
 )
 from xltools.errors import XltoolsError, debugging
 from xltools.format.findings import CellRef, Finding, Number
 from xltools.format.spec import load_spec
 from xltools.limits import LimitError, check_file_size
+
+if TYPE_CHECKING:
+    from xltools.checking.profiles import Profile
 
 Progress = Callable[[int], None]  # called with how many files were just finished
 
@@ -196,6 +201,24 @@ def unit_from_report(report: CheckReport, digest: str = "",
         report.file, digest, None, report.unit, str(meta.get("code") or ""), sys.intern(str(meta.get("level") or "")),
         report.year, report.tally("error"), report.tally("warning"), numbers, notes(report.findings), constituents,
         spec.id, profile=sys.intern(report.profile or ""))
+
+
+def checked_unit(path: str, profile: Profile | None = None) -> tuple[CheckReport, UnitResult]:
+    """``check --report`` of one file: its report (without the values) and its unit for the overview page, both
+    made in the worker process (the values never travel to the main process)."""
+    report = check_listed(path, profile=profile)
+    return without_values(report), unit_from_report(report)
+
+
+def check_units(paths: Sequence[str], jobs: int | None = None, progress: Progress | None = None,
+                profile: Profile | None = None) -> list[tuple[CheckReport, UnitResult]]:
+    """``checked_unit`` of every path, in order, on all cores (each within the time limit)."""
+    from xltools.reading import reader  # noqa: F401  (loaded once here, before worker processes fork)
+
+    load_spec()
+    return map_files(functools.partial(checked_unit, profile=profile), paths,
+                     lambda path, reason: (CheckReport(path, reason=reason), UnitResult(path, "", reason)), jobs,
+                     progress)
 
 
 def read_unit(path: str, copies: str | None = None) -> UnitResult:
