@@ -246,6 +246,23 @@ def test_the_output_can_never_be_one_of_the_inputs(tmp_path: Path) -> None:
     assert page.returncode == 0  # a new file beside the inputs is fine
 
 
+@pytest.mark.parametrize("way", ["through a linked folder", "a hard link under another name"])
+def test_the_output_is_known_as_an_input_whatever_path_names_it(tmp_path: Path, way: str) -> None:
+    inbox = tmp_path / "inbox"
+    own = department(inbox, "市教育局")
+    department(inbox, "市民政局")
+    before = own.read_bytes()
+    if way == "through a linked folder":
+        (tmp_path / "link").symlink_to(inbox, target_is_directory=True)
+        output = tmp_path / "link" / own.name
+    else:
+        output = tmp_path / "city.xlsx"
+        os.link(own, output)
+    result = consolidate(inbox, "-o", output, "--overwrite")
+    assert result.returncode == 2 and "就是输入文件" in result.stderr, result.stderr
+    assert own.read_bytes() == before
+
+
 # ---------------------------------------------------------------- 5. rosters
 
 

@@ -375,6 +375,21 @@ def _match(names: list[str], parts: list[str]) -> bool:
     return bool(names) and fnmatch.fnmatch(names[0], parts[0]) and _match(names[1:], parts[1:])
 
 
+def real_paths(paths: Iterable[str]) -> Iterator[str]:
+    """``os.path.realpath`` of each path, each folder resolved once (a round lists hundreds of files in a few
+    folders; realpath looks at every folder of every path): a path that is itself a link is resolved whole."""
+    folders: dict[str, str] = {}
+    for path in paths:
+        if os.path.islink(path):
+            yield os.path.realpath(path)
+            continue
+        head, tail = os.path.split(os.path.abspath(path))
+        real = folders.get(head)
+        if real is None:
+            real = folders[head] = os.path.realpath(head)
+        yield os.path.join(real, tail)
+
+
 def expand_workbooks(inputs: Iterable[str], leave_out: Iterable[str | os.PathLike[str]] = ()) -> list[str]:
     """Files, folders (recursively) and glob patterns -> the paths of every file they hold (workbooks, and every
     other file, which is then read, imported or listed with its reason), each once, in a stable order; a file
@@ -382,12 +397,18 @@ def expand_workbooks(inputs: Iterable[str], leave_out: Iterable[str | os.PathLik
     Raises InputsError when a path does not exist or a pattern matches nothing (a dangling link or a link loop is
     kept: it is reported as that file's reason)."""
     skip = {os.path.realpath(p) for p in leave_out}
+
+    def kept(paths: list[str], item: str | None = None) -> list[str]:
+        if not skip:
+            return paths
+        return [p for p, real in zip(paths, real_paths(paths), strict=True) if p == item or real not in skip]
+
     found: list[str] = []
     for item in inputs:
         if os.path.lexists(item):
-            found.extend(p for p in expand_inputs([item]) if p == item or os.path.realpath(p) not in skip)
+            found.extend(kept(list(expand_inputs([item])), item))
         elif any(ch in item for ch in "*?["):
-            matches = [p for p in _walk_matches(item) if os.path.realpath(p) not in skip]
+            matches = kept(list(_walk_matches(item)))
             if not matches:
                 raise InputsError(f"没有与“{item}”匹配的文件：请检查路径和通配符",
                                   f"nothing matches “{item}”: check the path and the pattern")

@@ -22,7 +22,7 @@ from typing import NamedTuple
 
 from xltools.atomic import OutputExists, atomic_output, temp_folder
 from xltools.checking.check import CheckReport, check_file
-from xltools.consolidate.collect import PackedNumbers, Progress, UnitResult, expand_workbooks, read_units
+from xltools.consolidate.collect import PackedNumbers, Progress, UnitResult, expand_workbooks, read_units, real_paths
 from xltools.consolidate.decide import Entry, decide
 from xltools.consolidate.formats import target_format, values_in
 from xltools.consolidate.roster import read_roster
@@ -117,21 +117,30 @@ def sum_values(units: Iterable[UnitResult], spec: FormatSpec) -> dict[str, Numbe
     return out
 
 
-def _same_file(a: str | Path, b: str | Path) -> bool:
+def _same_file_as(target: Path, inputs: Sequence[str]) -> str | None:
+    """The input that is the very file ``target`` is (a hard link under another name, too), or None."""
     try:
-        return os.path.samefile(a, b)
+        st = os.stat(target)
     except OSError:
-        return os.path.realpath(a) == os.path.realpath(b)
+        return None
+    for path in inputs:
+        try:
+            other = os.stat(path)
+        except OSError:
+            continue
+        if (other.st_dev, other.st_ino) == (st.st_dev, st.st_ino):
+            return path
+    return None
 
 
 def check_outputs(targets: Iterable[Path], inputs: Sequence[str], overwrite: bool) -> None:
     """Before anything is read: no output may be one of the inputs, and none may exist unless ``overwrite``.
     Raises ConsolidateError or OutputExists."""
-    real = {os.path.realpath(p): p for p in inputs}
+    real = dict(zip(real_paths(inputs), inputs, strict=True))
     for target in targets:
         clash = real.get(os.path.realpath(target))
         if clash is None and target.exists():
-            clash = next((p for p in inputs if _same_file(p, target)), None) if len(inputs) < 10_000 else None
+            clash = _same_file_as(target, inputs) if len(inputs) < 10_000 else None
         if clash is not None:
             raise ConsolidateError(
                 f"输出文件 {target} 就是输入文件 {clash}：写入会覆盖一个单位报送的工作簿（并使它不被汇总）。"
