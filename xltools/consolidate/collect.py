@@ -267,8 +267,11 @@ def stage_copy(report: CheckReport, target: str) -> str:
              + ("，请修改后重新报送" if errors else ""))
     try:
         port = OpenpyxlPort(report.file)
-        annotate(port, report, title)
-        port.save(target, overwrite=True)
+        try:
+            annotate(port, report, title)
+            port.save(target, overwrite=True)
+        finally:
+            port.close()
     except (XltoolsError, OSError) as exc:
         return f"无法生成退回文件：{getattr(exc, 'strerror', None) or exc}"
     except Exception as exc:  # openpyxl fails in many ways on a workbook the reader could read

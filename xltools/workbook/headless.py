@@ -95,14 +95,17 @@ def edit_file(source: str | os.PathLike[str], action: Callable[[WorkbookPort, Ch
         if raw is None:
             raise ReadError(f"{src}：{first.reason}")
         port = OpenpyxlPort(src)
-        outcome = action(port, first)
-        if outcome.nothing_to_do:
-            return Edited(outcome, src, None, first, written=False)
-        backup = None
-        if in_place:
-            backup = save_in_place(port, stamp)
-        else:
-            port.save(target, overwrite)
+        try:
+            outcome = action(port, first)
+            if outcome.nothing_to_do:
+                return Edited(outcome, src, None, first, written=False)
+            backup = None
+            if in_place:
+                backup = save_in_place(port, stamp)
+            else:
+                port.save(target, overwrite)
+        finally:
+            port.close()
     report = read_and_check(target, today, profile)[0] if changes_values else first._replace(file=str(target))
     return Edited(outcome, target, backup, report)
 

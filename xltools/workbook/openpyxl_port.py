@@ -1,14 +1,16 @@
-"""The workbook port on a file, with openpyxl (the only module importing it).
+"""The workbook port on a file, with openpyxl (this module and its parts ``openpyxl_*.py`` are the only ones
+importing it).
 
 Used by ``xltools fill``, ``check --annotate``, ``clear-flags``, consolidation's annotated copies and the tests of
-the button handlers. The file is opened twice: once as stored (formulas, styles, macros: what is saved) and once
-with the calculated values (what is read). Everything openpyxl can keep is kept: with ``keep_vba`` the VBA project
-and the form buttons of an .xlsm, rich text, styles, validation, conditional formats, protection, defined names.
+the button handlers. openpyxl loads the file once, as stored (formulas, styles, macros: what is saved; its merged
+cells bound by ``openpyxl_merges``); the calculated values (what is read, and the cached formula results saving
+keeps) come from the same file, sheet by sheet (``openpyxl_calculated``), and the results a session made wrong are
+found by ``openpyxl_stale``. Everything openpyxl can keep is kept: with ``keep_vba`` the VBA project and the form
+buttons of an .xlsm, rich text, styles, validation, conditional formats, protection, defined names.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import errno
 import gc
 import io
@@ -16,17 +18,15 @@ import os
 import re
 import sys
 from collections.abc import Callable, Iterable
+from functools import partial
 from pathlib import Path
-from typing import Any
-from xml.sax.saxutils import escape
+from typing import Any, TypeVar
 
-import openpyxl
 from openpyxl.comments import Comment
-from openpyxl.formula import Tokenizer
+from openpyxl.reader.excel import SUPPORTED_FORMATS, ExcelReader
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.styles.fills import Fill
-from openpyxl.utils.cell import coordinate_to_tuple, get_column_letter, range_boundaries
-from openpyxl.utils.datetime import to_excel
+from openpyxl.utils.cell import coordinate_to_tuple, get_column_letter
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.xml.functions import fromstring, tostring
 
@@ -34,11 +34,14 @@ from xltools.atomic import OutputExists, WriteError, atomic_output
 from xltools.errors import ReadError, XltoolsError
 from xltools.limits import limits
 from xltools.textsafe import clean_text
-from xltools.workbook.package_edits import Box, check_cells, keep_cached_results, touches
+from xltools.workbook.openpyxl_calculated import Calculated, source_of, v_element
+from xltools.workbook.openpyxl_merges import fast_merged_cells
+from xltools.workbook.openpyxl_stale import stale_formulas
+from xltools.workbook.package_edits import check_cells, keep_cached_results
 from xltools.workbook.port import SheetTable, token_rgb
 
 NOTE_WIDTH, NOTE_HEIGHT = 320, 160  # points: room for a message and its fix
-_UNKNOWN_REFS = ("INDIRECT(", "OFFSET(")  # functions whose precedents cannot be read from the formula
+T = TypeVar("T")
 
 
 class MergedCellError(XltoolsError):
@@ -67,31 +70,24 @@ class OpenpyxlPort:
     def __init__(self, path: str | os.PathLike[str]):
         self.path = Path(path)
         keep_vba = self.path.suffix.lower() == ".xlsm"
-        self.book = self._load(keep_vba=keep_vba, rich_text=True)
-        self._calculated: Any = None
+        data = self.path.read_bytes()  # what every later read of the file sees (it may change meanwhile)
+        # openpyxl's load_workbook is ExcelReader(…).read(); the reader also says where each sheet's XML is
+        self._read = partial(_guarded, self.path.name)
+        reader = self._read(partial(_reader, self.path, data, keep_vba=keep_vba, rich_text=True))
+        self.book = reader.wb
+        full = partial(self._read, partial(_reader, self.path, data, data_only=True))
+        self.calculated = Calculated(source_of(reader, data), self.book, self._read, lambda: full().wb)
         self._rewritten: set[str] = set()  # sheets replaced in this session: their values are in ``book`` only
         self._changed: set[tuple[str, int, int]] = set()  # cells whose value this session changed
 
-    def _load(self, **options: Any) -> Any:
-        try:
-            check_cells(self.path)
-            return openpyxl.load_workbook(self.path, **options)
-        except (OSError, XltoolsError):
-            raise
-        except Exception as exc:  # openpyxl raises many types for damaged parts
-            cause = exc.__cause__ or exc.__context__ or exc
-            detail = f"{type(cause).__name__}: {str(cause)[:120]}"
-            raise ReadError(f"{self.path.name}：工作簿中有 Excel/WPS 不会写出的内容，无法打开修改（{detail}）："
-                            "请用 Excel/WPS 打开后另存，再试一次（xltools check 仍可校验它）",
-                            f"{self.path.name}: the workbook holds content Excel/WPS never writes and cannot be "
-                            f"opened for editing ({detail}): open it in Excel/WPS, save it again and retry") from None
-
-    @property
-    def calculated(self) -> Any:
-        """The calculated values, loaded when first read (writing a results sheet or flags needs none)."""
-        if self._calculated is None:
-            self._calculated = self._load(data_only=True)
-        return self._calculated
+    def close(self) -> None:
+        """Let go of the workbook now (the port is not used afterwards). Its cells refer to their sheet and back:
+        left alone, only Python's cycle collector frees them, a few ms later and a few ms a workbook, for it
+        goes through everything else the process holds as well."""
+        for ws in self.book._sheets:
+            getattr(ws, "_cells", {}).clear()
+        self.book._sheets.clear()
+        self.calculated.close()
 
     @property
     def source(self) -> str:
@@ -103,17 +99,19 @@ class OpenpyxlPort:
     def values(self, sheet: str) -> list[list[Any]]:
         """From A1 to the last used cell; a stray cell far below or right of the rest (beyond the margins of
         ``xltools.limits``) is left out, so that a value at row 1048576 costs nothing."""
-        fresh = sheet in self._rewritten or sheet not in self.calculated.sheetnames
-        ws = self.book[sheet] if fresh else self.calculated[sheet]
-        used = [(r, c) for (r, c), cell in ws._cells.items() if cell.value is not None]
-        last_row = _dense_end((r for r, _ in used), limits().margin_rows)
-        last_col = _dense_end((c for _, c in used), limits().margin_cols)
+        ws = self.book[sheet]
+        if sheet in self._rewritten or sheet not in self.calculated.sheetnames:
+            cells = {pos: cell.value for pos, cell in ws._cells.items() if cell.value is not None}
+        else:
+            cells = {pos: value for pos, (value, _) in self.calculated.cells(sheet).items()}
+        last_row = _dense_end((r for r, _ in cells), limits().margin_rows)
+        last_col = _dense_end((c for _, c in cells), limits().margin_cols)
         for r, c in _merged_corners(ws):  # a merged label counts where it starts
             last_row, last_col = max(last_row, r), max(last_col, c)
         grid: list[list[Any]] = [[None] * last_col for _ in range(last_row)]
-        for r, c in used:
+        for (r, c), value in cells.items():
             if r <= last_row and c <= last_col:
-                grid[r - 1][c - 1] = ws._cells[(r, c)].value
+                grid[r - 1][c - 1] = value
         return grid
 
     def merged_ranges(self, sheet: str) -> list[tuple[tuple[int, int], tuple[int, int]]]:
@@ -127,13 +125,11 @@ class OpenpyxlPort:
         return {p.name: str(p.value) for p in self.book.custom_doc_props.props}
 
     def formulas(self, sheet: str) -> dict[str, str]:
-        stored, calc = self.book[sheet], self.calculated[sheet]
+        stored, calc = self.book[sheet], self.calculated.cells(sheet)
         found = {}
         for (r, c), cell in list(stored._cells.items()):
-            if cell.data_type == "f":
-                cached = calc._cells.get((r, c))
-                if cached is None or cached.value is None:
-                    found[cell.coordinate] = str(cell.value).lstrip("=")
+            if cell.data_type == "f" and (r, c) not in calc:  # no cached result
+                found[cell.coordinate] = str(cell.value).lstrip("=")
         return found
 
     def formula(self, sheet: str, address: str) -> str | None:
@@ -158,11 +154,15 @@ class OpenpyxlPort:
         if self._anchor(sheet, address)[1]:
             raise MergedCellError(sheet, address)
         value = inert(value)
-        old = self.calculated[sheet][address].value if sheet in self.calculated.sheetnames else None
+        row, col = coordinate_to_tuple(address)
+        known = sheet in self.calculated.sheetnames
+        old = self.calculated.cells(sheet).get((row, col), (None, ""))[0] if known else None
         if old != value and not (old in (None, "") and value == 0):
-            self._changed.add((sheet, *coordinate_to_tuple(address)))
-        self.book[sheet][address].value = value
-        self.calculated[sheet][address].value = value
+            self._changed.add((sheet, row, col))
+        cell = self.book[sheet][address]
+        cell.value = value
+        if known:  # as openpyxl stores it (the same cell type)
+            self.calculated.set(sheet, row, col, cell.value, cell.data_type)
 
     def fill(self, sheet: str, address: str) -> str | None:
         fill = self.book[sheet][self._anchor(sheet, address)[0]].fill
@@ -207,23 +207,26 @@ class OpenpyxlPort:
                 if value is not None:
                     _put_text(ws.cell(r, c), value)
         ws["A1"].font = Font(bold=True, size=12)
+        bold, grey = Font(bold=True), PatternFill("solid", fgColor="F2F2F2")  # each style made once, set on many
         for cell in ws[2]:
-            cell.font = Font(bold=True)
-            cell.fill = PatternFill("solid", fgColor="F2F2F2")
+            cell.font, cell.fill = bold, grey
+        fills = {colour: PatternFill("solid", fgColor=colour) for colour in set(table.row_fills) if colour}
         for i in range(len(table.rows)):
             fill = table.row_fills[i] if i < len(table.row_fills) else ""
             if fill:
-                ws.cell(i + 3, table.fill_column + 1).fill = PatternFill("solid", fgColor=fill)
+                ws.cell(i + 3, table.fill_column + 1).fill = fills[fill]
+        link = Font(color="0563C1", underline="single")
         for (i, col), target in table.links.items():
             cell = ws.cell(i + 3, col + 1)
             cell.hyperlink = Hyperlink(ref=cell.coordinate, location=clean_text(target),
                                        display=str(cell.value or ""))
-            cell.font = Font(color="0563C1", underline="single")
+            cell.font = link
         for col, width in enumerate(table.widths, start=1):
             ws.column_dimensions[get_column_letter(col)].width = width
+        wrap = Alignment(wrap_text=True, vertical="top")
         for row in ws.iter_rows(min_row=3):
             for cell in row:
-                cell.alignment = Alignment(wrap_text=True, vertical="top")
+                cell.alignment = wrap
         ws.freeze_panes = "A3"
         if table.hidden:
             ws.sheet_state = "hidden"
@@ -289,62 +292,58 @@ class OpenpyxlPort:
 
     def _cached_results(self) -> dict[str, dict[str, tuple[str, str]]]:
         """By sheet part: the ``<v>`` (type, text) of each formula cell whose cached result is still right,
-        i.e. none of the cells it refers to (directly or through other formulas) was changed."""
+        i.e. none of the cells it refers to (directly or through other formulas) was changed
+        (``openpyxl_stale``)."""
         formulas = {(ws.title, r, c): str(cell.value) for ws in self.book.worksheets
                     for (r, c), cell in ws._cells.items() if cell.data_type == "f" and isinstance(cell.value, str)}
         if not formulas:
             return {}
-        refs = {key: self._references(f, key[0]) for key, f in formulas.items()}
-        changed: set[tuple[str, int, int]] = set(self._changed)
-        stale: set[tuple[str, int, int]] = set()
-        grew = True
-        while grew:
-            grew = False
-            for key, boxes in refs.items():
-                unknown = boxes is None and bool(changed)
-                if key not in stale and (unknown or (boxes is not None and touches(boxes, changed, self._rewritten))):
-                    stale.add(key)
-                    changed.add(key)
-                    grew = True
+        stale = stale_formulas(formulas, self._changed, self._rewritten, self.book.defined_names)
         results: dict[str, dict[str, tuple[str, str]]] = {}
         for ws in self.book.worksheets:
             if ws.title not in self.calculated.sheetnames or ws.title in self._rewritten:
                 continue
-            calc = self.calculated[ws.title]
-            for (r, c), cell in ws._cells.items():
-                if (ws.title, r, c) not in formulas or (ws.title, r, c) in stale:
-                    continue
-                cached = calc._cells.get((r, c))
-                v = _v_element(cached, self.book.epoch) if cached is not None else None
-                if v is not None:
-                    results.setdefault(ws.path.lstrip("/"), {})[cell.coordinate] = v
+            keep = [(r, c) for (r, c), cell in ws._cells.items()
+                    if (ws.title, r, c) in formulas and (ws.title, r, c) not in stale]
+            if not keep:
+                continue
+            if self._changed:  # the values this session wrote, as a data_only load would hold them
+                calc = self.calculated.cells(ws.title)
+                cached = {pos: v for pos in keep if pos in calc
+                          and (v := v_element(*calc[pos], self.book.epoch)) is not None}
+            else:  # the cached results of the file, read straight from its sheet XML
+                count = sum(1 for cell in ws._cells.values() if cell.data_type == "f")
+                cached = self._read(partial(self.calculated.cached_v, ws.title, count))
+            for r, c in keep:
+                if (r, c) in cached:
+                    results.setdefault(ws.path.lstrip("/"), {})[ws._cells[(r, c)].coordinate] = cached[(r, c)]
         return results
 
-    def _references(self, formula: str, sheet: str) -> list[Box] | None:
-        """The cell ranges a formula reads; None when they cannot be known (INDIRECT, an unknown name…)."""
-        if any(f in formula.upper() for f in _UNKNOWN_REFS):
-            return None
-        try:
-            tokens = Tokenizer(formula).items
-        except Exception:  # a formula openpyxl cannot parse
-            return None
-        boxes: list[Box] = []
-        for token in tokens:
-            if token.type != "OPERAND" or token.subtype != "RANGE":
-                continue
-            box = _box(token.value, sheet)
-            if box is not None:
-                boxes.append(box)
-                continue
-            name = self.book.defined_names.get(token.value)
-            if name is None:
-                return None
-            for dest_sheet, ref in name.destinations:
-                box = _box(f"'{dest_sheet}'!{ref}", sheet)
-                if box is None:
-                    return None
-                boxes.append(box)
-        return boxes
+
+def _reader(path: Path, data: bytes, **options: Any) -> Any:
+    """openpyxl's reader of the workbook file ``path`` whose bytes are ``data``, after it read the file."""
+    check_cells(path, data)
+    # a name openpyxl does not open (.xls…) is refused by openpyxl as before: it checks names, not contents
+    supported = path.suffix.lower() in SUPPORTED_FORMATS
+    reader = ExcelReader(io.BytesIO(data) if supported else path, **options)
+    with fast_merged_cells():
+        reader.read()
+    return reader
+
+
+def _guarded(name: str, read: Callable[[], T]) -> T:
+    """``read`` (a load, or a sheet read from the file ``name``), with openpyxl's errors said as a ReadError."""
+    try:
+        return read()
+    except (OSError, XltoolsError):
+        raise
+    except Exception as exc:  # openpyxl raises many types for damaged parts
+        cause = exc.__cause__ or exc.__context__ or exc
+        detail = f"{type(cause).__name__}: {str(cause)[:120]}"
+        raise ReadError(f"{name}：工作簿中有 Excel/WPS 不会写出的内容，无法打开修改（{detail}）："
+                        "请用 Excel/WPS 打开后另存，再试一次（xltools check 仍可校验它）",
+                        f"{name}: the workbook holds content Excel/WPS never writes and cannot be "
+                        f"opened for editing ({detail}): open it in Excel/WPS, save it again and retry") from None
 
 
 def _collect_quietly() -> None:
@@ -371,30 +370,3 @@ def _dense_end(numbers: Iterable[int], gap: int) -> int:
 def _merged_corners(ws: Any) -> list[tuple[int, int]]:
     return [(r.min_row, r.min_col) for r in ws.merged_cells.ranges
             if r.min_row <= limits().margin_rows * 10 and r.min_col <= limits().margin_cols * 10]
-
-
-def _box(ref: str, sheet: str) -> Box | None:
-    """``'表三'!$D$5:$I$5`` (or without the sheet: on ``sheet``) as a box; None when it is not a cell range."""
-    where, bang, cells = ref.rpartition("!")
-    where = where.strip("'").replace("''", "'") if bang else sheet
-    try:
-        min_col, min_row, max_col, max_row = range_boundaries(cells.replace("$", ""))
-    except (ValueError, TypeError):
-        return None
-    return (where, min_row or 1, min_col or 1, max_row or 1_048_576, max_col or 16_384)
-
-
-def _v_element(cell: Any, epoch: Any) -> tuple[str, str] | None:
-    """A cached value as the ``t`` attribute and the text of ``<v>``; None when there is none."""
-    value = cell.value
-    if value is None:
-        return None
-    if cell.data_type == "e":
-        return "e", escape(str(value))
-    if isinstance(value, bool):
-        return "b", "1" if value else "0"
-    if isinstance(value, int | float):
-        return "n", repr(value)
-    if isinstance(value, dt.datetime | dt.date | dt.time | dt.timedelta):
-        return "n", repr(to_excel(value, epoch))
-    return "str", escape(clean_text(str(value)))

@@ -12,17 +12,15 @@ from pathlib import Path
 
 from xltools.limits import ENV, LimitError, limits
 
-Box = tuple[str, int, int, int, int]  # sheet, first row, first column, last row, last column (1-based)
 
-
-def check_cells(path: Path) -> None:
+def check_cells(path: Path, data: bytes | None = None) -> None:
     """Refuse (LimitError) a workbook whose sheets store more cells than openpyxl can edit in bounded time and
-    memory (openpyxl holds every stored cell, about 0.6 kB and 40 µs each, twice: as stored and calculated), counted
-    on the sheet XML without parsing it (a cell formatted or typed at row 1048576 and every row
-    down to it)."""
+    memory (openpyxl holds every stored cell, about 0.6 kB and 40 µs each), counted on the sheet XML without parsing
+    it (a cell formatted or typed at row 1048576 and every row down to it). ``data``: the file's bytes, when already
+    read."""
     bound = limits().edit_cells
     try:
-        book = zipfile.ZipFile(path)
+        book = zipfile.ZipFile(io.BytesIO(data) if data is not None else path)
     except (zipfile.BadZipFile, OSError):
         return  # openpyxl says what is wrong
     cells = 0
@@ -70,16 +68,6 @@ def _check_sizes(path: Path, infos: list[zipfile.ZipInfo]) -> None:
                 f"（上限可由 {ENV}={what}=… 调整）",
                 f"{path.name}: {info.filename} is too large uncompressed ({info.file_size / 1048576:.0f} MB) or "
                 f"compressed like a zip bomb: not opened for editing (limit: {ENV}={what}=…)")
-
-
-def touches(boxes: list[Box], changed: set[tuple[str, int, int]], sheets: set[str]) -> bool:
-    """Whether a formula reading ``boxes`` reads a changed cell or a sheet that was rewritten."""
-    for sheet, r1, c1, r2, c2 in boxes:
-        if sheet in sheets:
-            return True
-        if any(s == sheet and r1 <= r <= r2 and c1 <= c <= c2 for s, r, c in changed):
-            return True
-    return False
 
 
 _FORMULA_CELL = re.compile(r'<c r="([A-Z]{1,3}[0-9]{1,7})"([^>]*)>(<f[^>]*/>|<f[^>]*>.*?</f>)(?:<v\s*/>|<v></v>)</c>',
