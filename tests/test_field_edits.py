@@ -347,6 +347,16 @@ def test_a_workbook_storing_too_many_cells_is_refused_before_loading(tmp_path: P
     assert result.returncode == 2 and "edit_cells" in result.stderr and not (tmp_path / "out.xlsx").exists()
 
 
+def test_a_workbook_over_the_file_size_limit_is_refused_before_it_is_read(tmp_path: Path,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    from xltools.limits import LimitError
+
+    book = write_doc(clean_document(), tmp_path)
+    monkeypatch.setenv("XLTOOLS_LIMITS", "file_mb=0.001")
+    with pytest.raises(LimitError, match="file_mb"):
+        OpenpyxlPort(book)
+
+
 def test_a_part_the_check_never_reads_is_still_bounded_before_openpyxl_loads_it(tmp_path: Path) -> None:
     """openpyxl reads every part (the check reads only the sheets it needs): a picture compressed like a zip bomb
     is refused by the editing commands before loading, and the check is untouched by it."""

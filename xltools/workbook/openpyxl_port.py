@@ -32,7 +32,7 @@ from openpyxl.xml.functions import fromstring, tostring
 
 from xltools.atomic import OutputExists, WriteError, atomic_output
 from xltools.errors import ReadError, XltoolsError
-from xltools.limits import limits
+from xltools.limits import check_file_size, limits
 from xltools.textsafe import clean_text
 from xltools.workbook.openpyxl_calculated import Calculated, source_of, v_element
 from xltools.workbook.openpyxl_merges import fast_merged_cells
@@ -70,6 +70,7 @@ class OpenpyxlPort:
     def __init__(self, path: str | os.PathLike[str]):
         self.path = Path(path)
         keep_vba = self.path.suffix.lower() == ".xlsm"
+        check_file_size(self.path, "工作簿文件")  # (before it is read whole)
         data = self.path.read_bytes()  # what every later read of the file sees (it may change meanwhile)
         # openpyxl's load_workbook is ExcelReader(…).read(); the reader also says where each sheet's XML is
         self._read = partial(_guarded, self.path.name)
