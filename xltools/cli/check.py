@@ -130,8 +130,9 @@ def _check_with_overview(files: tuple[str, ...], path: str, jobs: int | None, ov
     ``overwrite``) before anything is read; each file is read once for both outputs."""
     from pathlib import Path  # (here: a plain check starts without pathlib)
 
-    from xltools.consolidate.collect import check_units, expand_workbooks, unit_from_report
+    from xltools.consolidate.collect import check_units, unit_from_report
     from xltools.consolidate.consolidation import check_outputs, profiles_title
+    from xltools.consolidate.inputs import expand_workbooks
     from xltools.consolidate.overview import write_overview
 
     paths = expand_workbooks(files, [path])  # an earlier run's page in the folder is not an input

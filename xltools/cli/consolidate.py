@@ -49,10 +49,10 @@ def consolidate(inputs: tuple[str, ...], output: str, unit: str, year: int, rost
         xltools consolidate 市本级.xlsx 县区/*.xlsx -o 全市.xlsx --unit ××市 --year 2024 --annotate-dir 退回/
         xltools consolidate 报送/ -o 全市汇总.xlsx --unit ××市人民政府 --year 2024 --previous 2023报送/
     """
-    from xltools.consolidate.collect import expand_workbooks
     from xltools.consolidate.consolidation import consolidate as run_consolidate
     from xltools.consolidate.consolidation import overview_pages, overview_path, this_run_files
     from xltools.consolidate.decide import STATUS_ZH, describe
+    from xltools.consolidate.inputs import expand_workbooks
 
     # the files are listed again by the consolidation: only for a bar on a terminal (100,000 files take seconds)
     files = expand_workbooks(inputs, this_run_files(Path(output), roster, True)) if sys.stderr.isatty() else []

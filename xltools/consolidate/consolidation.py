@@ -22,9 +22,10 @@ from typing import NamedTuple
 
 from xltools.atomic import OutputExists, atomic_output, temp_folder
 from xltools.checking.check import CheckReport, check_file
-from xltools.consolidate.collect import PackedNumbers, Progress, UnitResult, expand_workbooks, read_units, real_paths
+from xltools.consolidate.collect import PackedNumbers, Progress, UnitResult, read_units
 from xltools.consolidate.decide import Entry, decide
 from xltools.consolidate.formats import target_format, values_in
+from xltools.consolidate.inputs import expand_workbooks, real_paths
 from xltools.consolidate.roster import read_roster
 from xltools.errors import XltoolsError
 from xltools.format.findings import Number

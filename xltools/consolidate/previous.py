@@ -10,7 +10,8 @@ from typing import NamedTuple
 
 from xltools.checking.check import CheckReport, check_file, file_problem, report_kind
 from xltools.checking.previous import LastYear, last_year_from_values, with_previous
-from xltools.consolidate.collect import UnitResult, expand_workbooks, notes, read_units
+from xltools.consolidate.collect import UnitResult, notes, read_units
+from xltools.consolidate.inputs import expand_workbooks
 from xltools.consolidate.roster import code_key, unit_key
 from xltools.errors import XltoolsError
 from xltools.format.findings import Finding
