@@ -106,6 +106,28 @@ def test_in_a_large_batch_a_file_that_hangs_or_crashes_is_only_its_own_reason_an
     assert out[90].startswith("failed:raise:xltools 内部错误") and "RuntimeError: boom" in out[90]
 
 
+def _waits_for_the_others(task: str) -> str:
+    """"slow|<flag>" waits until the flag file exists (at most 20 s); "last|<flag>" makes it; others return."""
+    kind, _, flag = task.partition("|")
+    if kind == "slow":
+        deadline = time.monotonic() + 20
+        while not os.path.exists(flag) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return "ok:slow" if os.path.exists(flag) else "gave up"
+    if kind == "last":
+        Path(flag).touch()
+    return "ok:" + kind
+
+
+def test_a_slow_file_never_holds_up_the_other_workers(tmp_path: Path) -> None:
+    """The first file runs until every other one is done: the other worker must take them all meanwhile, not only
+    the few handed out with it (a slow annotated copy, a file that hangs until its time limit)."""
+    flag = str(tmp_path / "done")
+    tasks = [f"slow|{flag}", *(f"f{i}|{flag}" for i in range(60)), f"last|{flag}"]
+    out = map_files(_waits_for_the_others, tasks, lambda path, reason: f"failed:{path}:{reason}", jobs=2)
+    assert out == ["ok:slow", *(f"ok:f{i}" for i in range(60)), "ok:last"]
+
+
 def test_check_dir_reads_in_workers_and_says_the_same_as_in_one_process(tmp_path: Path) -> None:
     department(tmp_path, "市教育局")
     department(tmp_path, "市民政局", error=True)

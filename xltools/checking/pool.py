@@ -1,15 +1,15 @@
 """Run a function over many files on all cores, each file within the time limit (the only module importing pebble).
 
-Each file is a task of its own. (Handing files over in chunks saves about 0.1 ms per file of hand-over, but
-measured on a loaded 2-core machine it made batches 1.3–2.5 times slower: a worker that never waits between files
-loses the CPU to other busy processes. benchmarks/RESULTS.md, "check speed".) When pebble gives up on every task
-because a worker died before its task was marked as taken, the pool is restarted and the tasks still out are
-handed to the new one, so a batch never stops on it.
+Each file is a task of its own, handed out as soon as a worker is free, whatever file is still running elsewhere
+(results come back in the order of the paths): a slow file never holds up the other workers. (Handing files over
+in chunks saves about 0.1 ms per file of hand-over, but measured on a loaded 2-core machine it made batches 1.3–2.5
+times slower: a worker that never waits between files loses the CPU to other busy processes. benchmarks/RESULTS.md,
+"check speed".) When pebble gives up on every task because a worker died before its task was marked as taken, the
+pool is restarted and the tasks still out are handed to the new one, so a batch never stops on it.
 """
 
 from __future__ import annotations
 
-import collections
 import itertools
 import os
 from collections.abc import Callable, Sequence
@@ -66,11 +66,13 @@ def map_files(fn: Callable[[str], T], paths: Sequence[str], failed: Callable[[st
     return _Batch(fn, failed, workers, progress).run(paths)
 
 
-BREAKS = 2  # a file whose task broke the pool this many times running alone is that file's fault
+BREAKS = 2  # a file whose task broke the pool this many times is that file's fault
 
 
 class _Batch:
-    """One ``map_files`` run: tasks in flight in a bounded window, results collected in order."""
+    """One ``map_files`` run: a bounded window of tasks in flight, a new one handed out as soon as any finishes
+    (a slow file — an annotated copy, a file that hangs until its time limit — never holds up the others: the
+    other workers go on), results put back in the order of the paths."""
 
     def __init__(self, fn: Callable[[str], Any], failed: Callable[[str, str], Any], workers: int,
                  progress: Callable[[int], None] | None):
@@ -79,26 +81,32 @@ class _Batch:
         self.fn, self.failed, self.workers, self.progress = fn, failed, workers, progress
         self.seconds = limits().seconds
         self.pool = ProcessPool(max_workers=workers)
-        self.pending: collections.deque[tuple[str, Any]] = collections.deque()
+        self.pending: dict[Any, tuple[int, str, int]] = {}  # future -> (index, path, times it broke the pool)
         self.results: list[Any] = []
 
     def run(self, paths: Sequence[str]) -> list[Any]:
-        todo = iter(paths)
+        from concurrent.futures import FIRST_COMPLETED, wait
+
+        self.results = [None] * len(paths)
+        todo = iter(enumerate(paths))
         try:
-            for path in itertools.islice(todo, self.workers * WINDOW):
-                self.pending.append((path, self.submit(path)))
+            for i, path in itertools.islice(todo, self.workers * WINDOW):
+                self.pending[self.submit(path)] = (i, path, 0)
             while self.pending:
-                path, future = self.pending.popleft()
-                for _ in range(BREAKS):
-                    if self.settle(path, future):
-                        break
-                    self.restart()  # the pool broke down: a new one, and this file again on it
-                    future = self.submit(path)
-                else:
-                    self.collect(path, (False, _died("?")))
-                nxt = next(todo, None)
-                if nxt is not None:
-                    self.pending.append((nxt, self.submit(nxt)))
+                done, _ = wait(list(self.pending), return_when=FIRST_COMPLETED)
+                for future in done:
+                    if future not in self.pending:  # a task of a pool restarted meanwhile: handed out again
+                        continue
+                    i, path, breaks = self.pending.pop(future)
+                    if not self.settle(i, path, future):  # the pool broke down: a new one, this file again on it
+                        self.restart()
+                        if breaks + 1 < BREAKS:
+                            self.pending[self.submit(path)] = (i, path, breaks + 1)
+                            continue
+                        self.collect(i, path, (False, _died("?")))
+                    nxt = next(todo, None)
+                    if nxt is not None:
+                        self.pending[self.submit(nxt[1])] = (nxt[0], nxt[1], 0)
         except BaseException:
             self.pool.stop()  # type: ignore[no-untyped-call]
             self.pool.join()
@@ -117,9 +125,9 @@ class _Batch:
         self.pool.stop()  # type: ignore[no-untyped-call]
         self.pool.join()
         self.pool = ProcessPool(max_workers=self.workers)
-        self.pending = collections.deque((path, self.submit(path)) for path, _ in self.pending)
+        self.pending = {self.submit(path): (i, path, breaks) for i, path, breaks in self.pending.values()}
 
-    def settle(self, path: str, future: Any) -> bool:
+    def settle(self, index: int, path: str, future: Any) -> bool:
         """Collect a file's result (a time-out or a dead worker: its reason). False when the pool itself broke
         down (pebble gives up on every task when a worker dies before its task is marked as taken)."""
         from concurrent.futures.process import BrokenProcessPool
@@ -134,11 +142,11 @@ class _Batch:
             outcome = (False, _timed_out(self.seconds))
         except ProcessExpired as exc:
             outcome = (False, _died(exc.exitcode))
-        self.collect(path, outcome)
+        self.collect(index, path, outcome)
         return True
 
-    def collect(self, path: str, outcome: tuple[bool, Any]) -> None:
+    def collect(self, index: int, path: str, outcome: tuple[bool, Any]) -> None:
         ok, value = outcome
-        self.results.append(value if ok else self.failed(path, value))
+        self.results[index] = value if ok else self.failed(path, value)
         if self.progress:
             self.progress(1)
