@@ -324,6 +324,9 @@ def read_units(paths: Sequence[str], jobs: int | None = None, progress: Progress
     """Read every file, in worker processes within the time limit when there are several; results in the order
     of ``paths``. ``copies``: the staging folder of the annotated copies (see ``read_unit``)."""
     read = read_unit if copies is None else functools.partial(read_unit, copies=copies)
+    from xltools.reading import reader  # noqa: F401  (loaded once here, before worker processes fork; the
+                                        # consolidated report is read with it afterwards anyway)
+    load_spec()
     results = map_files(read, paths, unreadable, jobs, progress)
     years: dict[int, int] = {}
     for i, u in enumerate(results):  # each result arrives with strings of its own: share the repeated ones
