@@ -216,6 +216,14 @@ def without_values(report: CheckReport) -> CheckReport:
     return report._replace(values=kept)
 
 
+def load_for_workers() -> None:
+    """Load the reader and the default format now, in this process, before a batch forks its workers: each
+    worker then starts with them instead of loading them again."""
+    from xltools.reading import reader  # noqa: F401
+
+    load_spec()
+
+
 def check(paths: Iterable[str | os.PathLike[str]], today: dt.date | None = None, jobs: int | None = None,
           progress: Callable[[int], None] | None = None, keep_values: bool = True,
           profile: Profile | None = None) -> list[CheckReport]:
@@ -223,9 +231,6 @@ def check(paths: Iterable[str | os.PathLike[str]], today: dt.date | None = None,
     process, within the time limit). ``keep_values`` false: reports without their values (the findings are
     all that is shown). ``profile``: a province profile for every file (default: each workbook's)."""
     files = list(expand_inputs(os.fspath(p) for p in paths))
-    from xltools.reading import reader  # noqa: F401  (loaded once here, before worker processes fork)
-
-    load_spec()  # (likewise the default format)
-
+    load_for_workers()
     return map_files(functools.partial(check_listed, today=today, profile=profile, keep_values=keep_values), files,
                      lambda path, reason: CheckReport(path, reason=reason), jobs, progress)

@@ -24,6 +24,7 @@ from xltools.checking.check import (
     bug_reason,
     check_listed,
     file_problem,
+    load_for_workers,
     map_files,
     not_a_workbook,
     read_and_check,
@@ -205,9 +206,7 @@ def checked_unit(path: str, profile: Profile | None = None) -> tuple[CheckReport
 def check_units(paths: Sequence[str], jobs: int | None = None, progress: Progress | None = None,
                 profile: Profile | None = None) -> list[tuple[CheckReport, UnitResult]]:
     """``checked_unit`` of every path, in order, on all cores (each within the time limit)."""
-    from xltools.reading import reader  # noqa: F401  (loaded once here, before worker processes fork)
-
-    load_spec()
+    load_for_workers()
     return map_files(functools.partial(checked_unit, profile=profile), paths,
                      lambda path, reason: (CheckReport(path, reason=reason), UnitResult(path, "", reason)), jobs,
                      progress)
@@ -324,9 +323,7 @@ def read_units(paths: Sequence[str], jobs: int | None = None, progress: Progress
     """Read every file, in worker processes within the time limit when there are several; results in the order
     of ``paths``. ``copies``: the staging folder of the annotated copies (see ``read_unit``)."""
     read = read_unit if copies is None else functools.partial(read_unit, copies=copies)
-    from xltools.reading import reader  # noqa: F401  (loaded once here, before worker processes fork; the
-                                        # consolidated report is read with it afterwards anyway)
-    load_spec()
+    load_for_workers()  # (the consolidated report is read with the reader afterwards anyway)
     results = map_files(read, paths, unreadable, jobs, progress)
     years: dict[int, int] = {}
     for i, u in enumerate(results):  # each result arrives with strings of its own: share the repeated ones
